@@ -1,0 +1,104 @@
+namespace ServerlessScreening.Facts;
+
+/// <summary>One upload that contributed to an evaluation, named as in the verdict's <c>inputs</c>.</summary>
+public sealed record InputRef(string Blob, string Sha256);
+
+/// <summary>Everything the engine knows about one patient: the union of the patient's shards and the site's coverage declarations.</summary>
+public sealed record PatientRecord
+{
+    public required string SiteId { get; init; }
+
+    public required string PatientId { get; init; }
+
+    public IReadOnlyList<Demographics> Demographics { get; init; } = [];
+
+    public IReadOnlyList<LabResult> Labs { get; init; } = [];
+
+    public IReadOnlyList<MedicationRecord> Medications { get; init; } = [];
+
+    public IReadOnlyList<ClinicalFact> Clinical { get; init; } = [];
+
+    public IReadOnlyList<CoverageDeclaration> Coverage { get; init; } = [];
+
+    public IReadOnlyList<InputRef> Inputs { get; init; } = [];
+
+    /// <summary>
+    /// Merges a patient's shards, each with the input it is read under (for content that arrived under several
+    /// names, the first name in ordinal order), and sorts every fact list by source and line, so the record, and
+    /// every verdict computed from it, is independent of the order in which uploads arrived.
+    /// </summary>
+    public static PatientRecord FromShards(
+        string siteId,
+        string patientId,
+        IEnumerable<(PatientShard Shard, InputRef Input)> shards,
+        IEnumerable<CoverageDeclaration> coverage,
+        IEnumerable<InputRef> inputs)
+    {
+        var demographics = new List<Demographics>();
+        var labs = new List<LabResult>();
+        var medications = new List<MedicationRecord>();
+        var clinical = new List<ClinicalFact>();
+        foreach (var (shard, input) in shards)
+        {
+            var rename = !string.Equals(shard.Upload, input.Blob, StringComparison.Ordinal);
+            demographics.AddRange(rename ? shard.Demographics.Select(f => f with { Source = f.Source with { Blob = input.Blob } }) : shard.Demographics);
+            labs.AddRange(rename ? shard.Labs.Select(f => f with { Source = f.Source with { Blob = input.Blob } }) : shard.Labs);
+            medications.AddRange(rename ? shard.Medications.Select(f => f with { Source = f.Source with { Blob = input.Blob } }) : shard.Medications);
+            clinical.AddRange(rename ? shard.Clinical.Select(f => f with { Source = f.Source with { Blob = input.Blob } }) : shard.Clinical);
+        }
+
+        return new PatientRecord
+        {
+            SiteId = siteId,
+            PatientId = patientId,
+            Demographics = Sorted(demographics, d => d.Source),
+            Labs = Sorted(labs, l => l.Source),
+            Medications = Sorted(medications, m => m.Source),
+            Clinical = Sorted(clinical, c => c.Source),
+            Coverage = coverage
+                .OrderBy(c => c.Blob, StringComparer.Ordinal)
+                .ThenBy(c => c.Period.From)
+                .ToList(),
+            Inputs = inputs
+                .Distinct()
+                .OrderBy(i => i.Blob, StringComparer.Ordinal)
+                .ThenBy(i => i.Sha256, StringComparer.Ordinal)
+                .ToList(),
+        };
+    }
+
+    private static List<T> Sorted<T>(IEnumerable<T> facts, Func<T, SourceRef> source) =>
+        facts
+            .OrderBy(f => source(f).Blob, StringComparer.Ordinal)
+            .ThenBy(f => source(f).Line)
+            .ToList();
+
+    /// <summary>The union of declared coverage for a category, as disjoint closed ranges (adjacent days merge).</summary>
+    public IReadOnlyList<DateRange> CoverageOf(string category)
+    {
+        var ranges = Coverage
+            .Where(c => c.Categories.Contains(category, StringComparer.Ordinal))
+            .Select(c => c.Period)
+            .OrderBy(r => r.From)
+            .ToList();
+        var merged = new List<DateRange>();
+        foreach (var range in ranges)
+        {
+            if (merged.Count > 0 && range.From.DayNumber <= merged[^1].To.DayNumber + 1)
+            {
+                var last = merged[^1];
+                merged[^1] = last with { To = range.To > last.To ? range.To : last.To };
+            }
+            else
+            {
+                merged.Add(range);
+            }
+        }
+
+        return merged;
+    }
+
+    /// <summary>True when the declared coverage of a category spans every day of <paramref name="window"/>.</summary>
+    public bool IsCovered(string category, DateRange window) =>
+        CoverageOf(category).Any(r => r.Covers(window));
+}

@@ -1,0 +1,174 @@
+using System.Text;
+
+namespace ServerlessScreening.Ingestion;
+
+/// <summary>An upload opened as text: the reader and the encoding it was read with.</summary>
+public sealed record DecodedText(TextReader Reader, string EncodingName) : IDisposable
+{
+    public void Dispose() => Reader.Dispose();
+}
+
+/// <summary>
+/// Detects the encoding of an upload without being told: a byte-order mark decides (UTF-8, UTF-16 LE/BE);
+/// without one, the first <see cref="SniffBytes"/> bytes decide between UTF-8 (when they are valid UTF-8) and
+/// GB18030, the superset of GBK that Chinese hospital systems export. A site profile or manifest may name the
+/// encoding instead. The stream is read once: the sniffed prefix is replayed, never re-read.
+/// </summary>
+public static class TextDecoding
+{
+    public const int SniffBytes = 64 * 1024;
+
+    private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    static TextDecoding() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+    public static Encoding Gb18030 => Encoding.GetEncoding("GB18030");
+
+    /// <summary>Resolves an encoding a profile or manifest names; null when the name is unknown.</summary>
+    public static Encoding? Named(string name)
+    {
+        var key = Text.Keys.Name(name);
+        return key switch
+        {
+            "utf8" or "utf8bom" => Utf8,
+            "utf16" or "utf16le" or "unicode" => Encoding.Unicode,
+            "utf16be" => Encoding.BigEndianUnicode,
+            "gb18030" or "gbk" or "gb2312" or "cp936" => Gb18030,
+            _ => TryGet(name),
+        };
+    }
+
+    public static async Task<DecodedText> OpenAsync(Stream stream, Encoding? declared, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var prefix = new byte[SniffBytes];
+        var length = 0;
+        while (length < prefix.Length)
+        {
+            var read = await stream.ReadAsync(prefix.AsMemory(length), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            length += read;
+        }
+
+        var (encoding, name, bomLength) = Detect(prefix.AsSpan(0, length), declared);
+        var replay = new PrefixedStream(prefix, bomLength, length - bomLength, stream);
+        var reader = new StreamReader(replay, encoding, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024, leaveOpen: false);
+        return new DecodedText(reader, name);
+    }
+
+    internal static (Encoding Encoding, string Name, int BomLength) Detect(ReadOnlySpan<byte> prefix, Encoding? declared)
+    {
+        if (prefix.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            return (Utf8, "utf-8-bom", 3);
+        }
+
+        if (prefix.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
+        {
+            return (Encoding.Unicode, "utf-16le", 2);
+        }
+
+        if (prefix.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+        {
+            return (Encoding.BigEndianUnicode, "utf-16be", 2);
+        }
+
+        if (declared is not null)
+        {
+            return (declared, declared.WebName, 0);
+        }
+
+        return IsUtf8(prefix) ? (Utf8, "utf-8", 0) : (Gb18030, "gb18030", 0);
+    }
+
+    // Valid UTF-8, allowing a multi-byte sequence cut off by the end of the sniffed prefix.
+    private static bool IsUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out var consumed, out _, replaceInvalidSequences: false, isFinalBlock: false);
+        return status is System.Buffers.OperationStatus.Done or System.Buffers.OperationStatus.NeedMoreData && bytes.Length - consumed < 4;
+    }
+
+    private static Encoding? TryGet(string name)
+    {
+        try
+        {
+            return Encoding.GetEncoding(name);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Replays a buffered prefix, then continues with the rest of the inner stream.</summary>
+    private sealed class PrefixedStream(byte[] prefix, int offset, int count, Stream rest) : Stream
+    {
+        private int _offset = offset;
+        private int _remaining = count;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_remaining > 0)
+            {
+                return FromPrefix(buffer);
+            }
+
+            return rest.Read(buffer);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            _remaining > 0 ? ValueTask.FromResult(FromPrefix(buffer.Span)) : rest.ReadAsync(buffer, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                rest.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private int FromPrefix(Span<byte> buffer)
+        {
+            var n = Math.Min(buffer.Length, _remaining);
+            prefix.AsSpan(_offset, n).CopyTo(buffer);
+            _offset += n;
+            _remaining -= n;
+            return n;
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using Sylvan.Data.Csv;
+using ServerlessScreening.Facts;
+using ServerlessScreening.Vocabulary;
+
+namespace ServerlessScreening.Ingestion;
+
+/// <summary>One upload to ingest: its site, its container-qualified blob name and the settings it is read with.</summary>
+public sealed record UploadDescriptor(string SiteId, string Blob, ParseSettings Settings);
+
+/// <summary>What ingesting one upload produced: its report, whether it must be quarantined, and what it vouches for.</summary>
+public sealed record IngestionOutcome(IngestionReport Report, bool Quarantine, IReadOnlyList<string> Patients, IReadOnlyList<string> Categories);
+
+/// <summary>
+/// Reads one upload end to end in a single streaming pass: detects encoding, dialect and kind, reads every row
+/// into facts or a rejection, flushes facts in patient shards and hashes the bytes on the way. A file that cannot be
+/// read at all comes back with <see cref="IngestionOutcome.Quarantine"/> set and a report that says why.
+/// </summary>
+public sealed class UploadIngestor(LabCatalog labs, DrugCatalog drugs, int flushThreshold = UploadIngestor.DefaultFlushThreshold)
+{
+    public const int DefaultFlushThreshold = 50_000;
+
+    public async Task<IngestionOutcome> IngestAsync(UploadDescriptor upload, Stream content, IShardSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(sink);
+
+        var hashing = new HashingReadStream(content);
+        var report = new ReportBuilder();
+        var buffer = new FactBuffer(upload.SiteId, upload.Blob, flushThreshold);
+        var context = new ReadContext(upload.SiteId, upload.Blob, upload.Settings, labs, drugs);
+        var declared = upload.Settings.Encoding is { } name ? TextDecoding.Named(name) : null;
+
+        using var text = await TextDecoding.OpenAsync(hashing, declared, cancellationToken);
+        var read = await CsvUploadReader.ReadAsync(text.Reader, context, buffer, sink, report, cancellationToken);
+        await buffer.FlushAsync(sink, cancellationToken);
+        var sha256 = await hashing.FinishAsync(cancellationToken);
+
+        var status = read.FileError is not null && report.RowsRead == 0
+            ? UploadStatus.Quarantined
+            : read.Stopped ? UploadStatus.Partial : UploadStatus.Ingested;
+        var patients = buffer.Patients.Order(StringComparer.Ordinal).ToList();
+        var categories = Categories(read.Kind, buffer);
+        var built = report.Build(upload.Blob, upload.SiteId, status) with
+        {
+            Sha256 = sha256,
+            Bytes = hashing.BytesRead,
+            Kind = read.Kind,
+            Format = "csv",
+            Encoding = text.EncodingName,
+            DateFormat = upload.Settings.DateFormat,
+            ColumnsNotRead = read.ColumnsNotRead,
+            Coverage = upload.Settings.CoveragePeriod?.ToString(),
+            PatientsTouched = patients.Count,
+            Patients = patients,
+        };
+        return new IngestionOutcome(built, status == UploadStatus.Quarantined, patients, categories);
+    }
+
+    private static List<string> Categories(string? kind, FactBuffer buffer)
+    {
+        var categories = new SortedSet<string>(StringComparer.Ordinal);
+        switch (kind)
+        {
+            case UploadKinds.Labs or UploadKinds.SyntheaObservations:
+                categories.Add(RecordCategories.Labs);
+                break;
+            case UploadKinds.Medications or UploadKinds.SyntheaMedications:
+                categories.Add(RecordCategories.Medications);
+                break;
+            case UploadKinds.Patients or UploadKinds.SyntheaPatients:
+                categories.Add(RecordCategories.Patients);
+                break;
+            case UploadKinds.SyntheaConditions:
+                categories.Add(RecordCategories.Diagnoses);
+                break;
+            case UploadKinds.SyntheaProcedures:
+                categories.Add(RecordCategories.Procedures);
+                break;
+            case UploadKinds.SyntheaImmunizations:
+                categories.Add(RecordCategories.Immunizations);
+                break;
+            default:
+                break;
+        }
+
+        foreach (var type in buffer.ClinicalTypes)
+        {
+            categories.Add(RecordCategories.ForClinicalType(type));
+        }
+
+        return categories.ToList();
+    }
+}
+
+/// <summary>How reading a CSV upload ended.</summary>
+internal sealed record CsvReadResult(string? Kind, bool Stopped, string? FileError, IReadOnlyList<string> ColumnsNotRead);
+
+/// <summary>The CSV path of <see cref="UploadIngestor"/>: Sylvan.Data.Csv does the RFC 4180 reading and delimiter detection.</summary>
+internal static class CsvUploadReader
+{
+    public static async Task<CsvReadResult> ReadAsync(TextReader text, ReadContext context, FactBuffer buffer, IShardSink sink, ReportBuilder report, CancellationToken cancellationToken)
+    {
+        var options = new CsvDataReaderOptions
+        {
+            HasHeaders = true,
+            CsvStyle = CsvStyle.Standard,
+            // '#' starts a comment by default; in hospital exports it is data.
+            Comment = '\0',
+            BufferSize = 64 * 1024,
+            MaxBufferSize = 4 * 1024 * 1024,
+            OwnsReader = false,
+        };
+
+        CsvDataReader csv;
+        try
+        {
+            csv = await CsvDataReader.CreateAsync(text, options, cancellationToken);
+        }
+        catch (CsvMissingHeadersException)
+        {
+            report.FileProblem(new Rejection(0, null, ErrorCodes.FileEmpty, "the file is empty: it has no header row"));
+            return new CsvReadResult(null, false, ErrorCodes.FileEmpty, []);
+        }
+        catch (CsvFormatException e)
+        {
+            report.FileProblem(new Rejection(1, null, ErrorCodes.FileMalformedCsv, "the header row is not valid CSV: " + e.Message));
+            return new CsvReadResult(null, false, ErrorCodes.FileMalformedCsv, []);
+        }
+
+        await using (csv)
+        {
+            var headers = Enumerable.Range(0, csv.FieldCount).Select(csv.GetName).ToList();
+            var kinds = context.Settings.Kind is { } declared ? [declared] : CanonicalSchema.Match(headers, context.Settings.Profile);
+            if (kinds.Count != 1)
+            {
+                var error = kinds.Count == 0 ? ErrorCodes.FileUnknownKind : ErrorCodes.FileAmbiguousKind;
+                var message = kinds.Count == 0
+                    ? $"the header row ({Describe(headers)}) matches no input kind; labs need patient_id, collected_at, test_code or test_name, and value; medications need patient_id, drug_name or drug_code, and start_date; patients need patient_id and sex or birth_date; clinical needs patient_id, date, type, and code or name"
+                    : $"the header row matches more than one input kind ({string.Join(", ", kinds)}); split the file or name its kind in a manifest";
+                report.FileProblem(new Rejection(1, null, error, message));
+                return new CsvReadResult(null, false, error, []);
+            }
+
+            var kind = kinds[0];
+            IReadOnlyList<ColumnSpec> columns;
+            try
+            {
+                columns = CanonicalSchema.ColumnsOf(kind);
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                report.FileProblem(new Rejection(0, null, ErrorCodes.FileUnknownKind, $"kind '{kind}' named by the manifest is not a CSV kind this pipeline reads"));
+                return new CsvReadResult(null, false, ErrorCodes.FileUnknownKind, []);
+            }
+
+            var map = ColumnMap.Create(headers, columns, context.Settings.Profile);
+            IRowReader reader = kind switch
+            {
+                UploadKinds.Labs => new LabRowReader(context),
+                UploadKinds.Medications => new MedicationRowReader(context),
+                UploadKinds.Patients => new PatientRowReader(context),
+                _ => new ClinicalRowReader(context),
+            };
+
+            var stopped = await ReadRowsAsync(csv, headers, map, reader, buffer, sink, report, cancellationToken);
+            return new CsvReadResult(kind, stopped, null, map.Unmapped);
+        }
+    }
+
+    /// <summary>Returns true when malformed CSV stopped the reading before the end of the file.</summary>
+    private static async Task<bool> ReadRowsAsync(CsvDataReader csv, List<string> headers, ColumnMap map, IRowReader reader, FactBuffer buffer, IShardSink sink, ReportBuilder report, CancellationToken cancellationToken)
+    {
+        var row = new CsvRow(headers, map);
+        var fields = new string?[headers.Count];
+        // Sylvan numbers records; lines differ once a quoted field spans lines, so embedded newlines are counted.
+        var extraLines = 0;
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await csv.ReadAsync(cancellationToken);
+            }
+            catch (CsvFormatException e)
+            {
+                var line = 1 + e.RowNumber + extraLines;
+                report.FileProblem(new Rejection(line, e.FieldOrdinal >= 0 && e.FieldOrdinal < headers.Count ? headers[e.FieldOrdinal] : null, ErrorCodes.FileMalformedCsv,
+                    $"malformed quoting at line {line}: {e.Message} Reading stopped here; rows before it were used, rows from it on were not read. Fix the quoting and upload the file again."));
+                return true;
+            }
+
+            if (!more)
+            {
+                return false;
+            }
+
+            var lineNumber = 1 + csv.RowNumber + extraLines;
+            extraLines += csv.GetRawRecordSpan().TrimEnd("\r\n").Count('\n');
+            var count = csv.RowFieldCount;
+            var blank = true;
+            for (var i = 0; i < fields.Length; i++)
+            {
+                var value = i < count ? csv.GetString(i) : null;
+                fields[i] = value;
+                blank &= string.IsNullOrWhiteSpace(value);
+            }
+
+            var extraValues = false;
+            for (var i = fields.Length; i < count; i++)
+            {
+                extraValues |= !csv.GetFieldSpan(i).IsWhiteSpace();
+            }
+
+            if (blank && !extraValues)
+            {
+                report.Blank();
+                continue;
+            }
+
+            if (extraValues)
+            {
+                report.Reject(new Rejection(lineNumber, null, ErrorCodes.FieldCount, $"the row has {count} fields but the header has {fields.Length}; a delimiter inside a value needs quotes"));
+                continue;
+            }
+
+            row.Reset(lineNumber, fields);
+            reader.Read(row, buffer, report);
+            if (buffer.ShouldFlush)
+            {
+                await buffer.FlushAsync(sink, cancellationToken);
+            }
+        }
+    }
+
+    private static string Describe(List<string> headers) =>
+        string.Join(", ", headers.Take(12).Select(h => h.Length > 30 ? h[..30] + "…" : h)) + (headers.Count > 12 ? ", …" : string.Empty);
+}

@@ -1,0 +1,156 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using ServerlessScreening.Facts;
+
+namespace ServerlessScreening.Ingestion;
+
+/// <summary>Reads numbers, lab result values, sex and yes/no answers as sites export them.</summary>
+public sealed class ValueReader
+{
+    private static readonly FrozenDictionary<string, Qualitative> QualitativeWords = new Dictionary<string, Qualitative>(StringComparer.Ordinal)
+    {
+        ["positive"] = Qualitative.Positive,
+        ["pos"] = Qualitative.Positive,
+        ["detected"] = Qualitative.Positive,
+        ["reactive"] = Qualitative.Positive,
+        ["present"] = Qualitative.Positive,
+        ["weaklypositive"] = Qualitative.Positive,
+        ["+"] = Qualitative.Positive,
+        ["++"] = Qualitative.Positive,
+        ["+++"] = Qualitative.Positive,
+        ["++++"] = Qualitative.Positive,
+        ["1+"] = Qualitative.Positive,
+        ["2+"] = Qualitative.Positive,
+        ["3+"] = Qualitative.Positive,
+        ["4+"] = Qualitative.Positive,
+        ["阳性"] = Qualitative.Positive,
+        ["弱阳性"] = Qualitative.Positive,
+        ["阳性(+)"] = Qualitative.Positive,
+        ["(+)"] = Qualitative.Positive,
+        ["negative"] = Qualitative.Negative,
+        ["neg"] = Qualitative.Negative,
+        ["notdetected"] = Qualitative.Negative,
+        ["nondetected"] = Qualitative.Negative,
+        ["undetected"] = Qualitative.Negative,
+        ["nonreactive"] = Qualitative.Negative,
+        ["absent"] = Qualitative.Negative,
+        ["none"] = Qualitative.Negative,
+        ["nil"] = Qualitative.Negative,
+        ["-"] = Qualitative.Negative,
+        ["(-)"] = Qualitative.Negative,
+        ["阴性"] = Qualitative.Negative,
+        ["阴性(-)"] = Qualitative.Negative,
+        ["未检出"] = Qualitative.Negative,
+        ["equivocal"] = Qualitative.Equivocal,
+        ["indeterminate"] = Qualitative.Equivocal,
+        ["borderline"] = Qualitative.Equivocal,
+        ["±"] = Qualitative.Equivocal,
+        ["+-"] = Qualitative.Equivocal,
+        ["trace"] = Qualitative.Equivocal,
+        ["可疑"] = Qualitative.Equivocal,
+        ["弱阳性±"] = Qualitative.Equivocal,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    public ValueReader(char decimalSeparator = '.') => DecimalSeparator = decimalSeparator;
+
+    public char DecimalSeparator { get; }
+
+    public bool TryNumber(ReadOnlySpan<char> text, out decimal value)
+    {
+        text = text.Trim();
+        if (DecimalSeparator == ',')
+        {
+            Span<char> buffer = stackalloc char[Math.Min(text.Length, 64)];
+            if (text.Length > 64)
+            {
+                value = 0;
+                return false;
+            }
+
+            for (var i = 0; i < text.Length; i++)
+            {
+                buffer[i] = text[i] == ',' ? '.' : text[i];
+            }
+
+            return decimal.TryParse(buffer, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+        }
+
+        return decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
+    public Parsed<decimal?> OptionalNumber(string? text, string what)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return Parsed<decimal?>.Ok(null);
+        }
+
+        return TryNumber(text, out var value)
+            ? Parsed<decimal?>.Ok(value)
+            : Parsed<decimal?>.Error(ErrorCodes.InvalidNumber, $"{what} '{Clip(text)}' is not a number" + (DecimalSeparator == '.' ? " (use '.' for decimals, or declare ',' in the site profile)" : string.Empty));
+    }
+
+    /// <summary>A lab value: a number, a censored number (<c>&lt;0.1</c>, <c>&gt;= 5</c>), or a qualitative word or grade.</summary>
+    public Parsed<LabValue> LabValue(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return Parsed<LabValue>.Error(ErrorCodes.MissingValue, "the result value is empty");
+        }
+
+        var span = text.AsSpan().Trim();
+        if (TryNumber(span, out var number))
+        {
+            return Parsed<LabValue>.Ok(Facts.LabValue.Of(number));
+        }
+
+        var comparatorLength = span switch
+        {
+            ['<', '=', ..] or ['>', '=', ..] => 2,
+            ['<', ..] or ['>', ..] or ['≤', ..] or ['≥', ..] or ['＜', ..] or ['＞', ..] => 1,
+            _ => 0,
+        };
+        if (comparatorLength > 0 && TryNumber(span[comparatorLength..], out var bound))
+        {
+            var comparator = span[..comparatorLength].ToString() switch
+            {
+                "≤" => "<=",
+                "≥" => ">=",
+                "＜" => "<",
+                "＞" => ">",
+                var c => c,
+            };
+            return Parsed<LabValue>.Ok(Facts.LabValue.Censor(comparator, bound));
+        }
+
+        var key = Text.Keys.Name(text);
+        if (QualitativeWords.TryGetValue(key, out var qualitative))
+        {
+            return Parsed<LabValue>.Ok(Facts.LabValue.Of(qualitative, text.Trim()));
+        }
+
+        return Parsed<LabValue>.Error(
+            ErrorCodes.InvalidLabValue,
+            $"result '{Clip(text)}' is not a number, a censored value (<x, >x) or a qualitative result (positive/negative, +/-, 阳性/阴性)");
+    }
+
+    public static Parsed<Sex?> Sex(string? text) =>
+        Text.Keys.Name(text ?? string.Empty) switch
+        {
+            "" => Parsed<Sex?>.Ok(null),
+            "f" or "female" or "woman" or "女" or "女性" => Parsed<Sex?>.Ok(Facts.Sex.Female),
+            "m" or "male" or "man" or "男" or "男性" => Parsed<Sex?>.Ok(Facts.Sex.Male),
+            _ => Parsed<Sex?>.Error(ErrorCodes.InvalidSex, $"sex '{Clip(text!)}' is not F/M, female/male or 女/男"),
+        };
+
+    public static Parsed<bool?> YesNo(string? text, string what) =>
+        Text.Keys.Name(text ?? string.Empty) switch
+        {
+            "" => Parsed<bool?>.Ok(null),
+            "yes" or "y" or "true" or "1" or "是" => Parsed<bool?>.Ok(true),
+            "no" or "n" or "false" or "0" or "否" => Parsed<bool?>.Ok(false),
+            _ => Parsed<bool?>.Error(ErrorCodes.InvalidBoolean, $"{what} '{Clip(text!)}' is not yes or no"),
+        };
+
+    internal static string Clip(string text) => text.Length <= 40 ? text.Trim() : string.Concat(text.AsSpan(0, 40), "…");
+}

@@ -1,0 +1,145 @@
+using ServerlessScreening.Facts;
+using ServerlessScreening.Verdicts;
+
+namespace ServerlessScreening.Protocols.Rules;
+
+public sealed record TestGroup(string Label, IReadOnlyList<string> Tests);
+
+public sealed record YearRange(int Min, int Max);
+
+/// <summary>Who a test requirement applies to: a sex, and for women, childbearing age when the data does not say whether she can bear children.</summary>
+public sealed record Applicability
+{
+    public string? Sex { get; init; }
+
+    public YearRange? ChildbearingAgeYears { get; init; }
+}
+
+/// <summary>
+/// Every group of tests (e.g. urine hCG, serum hCG) must have a negative most-recent result in the window; any
+/// positive result fails. Patients the requirement does not apply to pass with the reason why.
+/// </summary>
+public sealed record AllNegativeRule : Rule
+{
+    public required IReadOnlyList<TestGroup> Groups { get; init; }
+
+    public required WindowSpec Window { get; init; }
+
+    public Applicability? AppliesTo { get; init; }
+
+    public override RuleResult Evaluate(EvaluationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (AppliesTo is not null && NotApplicable(context) is { } notApplicable)
+        {
+            return notApplicable;
+        }
+
+        var window = Window.Resolve(context);
+        var all = LabQuery.InWindow(context, Groups.SelectMany(g => g.Tests).ToHashSet(StringComparer.Ordinal), window);
+        var positives = all.Where(l => LabCondition.Interpret(l, context.Labs) == Qualitative.Positive).ToList();
+        if (positives.Count > 0)
+        {
+            return new RuleResult(
+                CriterionStatus.Fail,
+                string.Join("; ", positives.Select(p => $"{p.TestId} positive on {p.CollectedAt.Date:yyyy-MM-dd}")),
+                positives.Select(p => EvidenceOf.Lab(p)).ToList());
+        }
+
+        var evidence = new List<Evidence>();
+        var missing = new List<string>();
+        foreach (var group in Groups)
+        {
+            var latest = all.FirstOrDefault(l => group.Tests.Contains(l.TestId, StringComparer.Ordinal));
+            if (latest is null)
+            {
+                missing.Add($"no {group.Label} result");
+                continue;
+            }
+
+            evidence.Add(EvidenceOf.Lab(latest));
+            if (LabCondition.Interpret(latest, context.Labs) != Qualitative.Negative)
+            {
+                missing.Add($"{group.Label} on {latest.CollectedAt.Date:yyyy-MM-dd} is neither positive nor negative ({EvidenceOf.Describe(latest.Value, latest.Unit)})");
+            }
+        }
+
+        var labels = string.Join(" and ", Groups.Select(g => g.Label));
+        if (missing.Count > 0)
+        {
+            return new RuleResult(CriterionStatus.Unknown, string.Join("; ", missing) + " " + Window.Describe(context), evidence, $"negative {labels} results {Window.Describe(context)}");
+        }
+
+        return new RuleResult(CriterionStatus.Pass, $"{labels} negative {Window.Describe(context)}", evidence);
+    }
+
+    private RuleResult? NotApplicable(EvaluationContext context)
+    {
+        var sex = context.Sex;
+        if (AppliesTo!.Sex is null)
+        {
+            return null;
+        }
+
+        if (sex.Contradiction is not null)
+        {
+            return new RuleResult(CriterionStatus.Unknown, sex.Contradiction, [], "one consistent sex for the patient");
+        }
+
+        if (sex.Value is null)
+        {
+            return new RuleResult(CriterionStatus.Unknown, "sex is not in the uploaded data, so it is not known whether pregnancy tests are required", [], "the patient's sex (patients upload)");
+        }
+
+        if (!string.Equals(sex.Value.Value.ToString(), AppliesTo.Sex, StringComparison.OrdinalIgnoreCase))
+        {
+            return new RuleResult(CriterionStatus.Pass, $"not applicable: {sex.Value.Value.ToString().ToLowerInvariant()} patient", [sex.Evidence!]);
+        }
+
+        var potential = context.ChildbearingPotential;
+        if (potential.Known)
+        {
+            return potential.Value == false
+                ? new RuleResult(CriterionStatus.Pass, "not applicable: not of childbearing potential (as uploaded)", [potential.Evidence!])
+                : null;
+        }
+
+        if (AppliesTo.ChildbearingAgeYears is { } range && context.BirthDate.Known)
+        {
+            var age = EvaluationContext.CompletedYears(context.BirthDate.Value!.Value, context.ScreeningDate);
+            if (age < range.Min || age > range.Max)
+            {
+                return new RuleResult(CriterionStatus.Pass, $"not applicable: age {age} at screening is outside childbearing age {range.Min}–{range.Max}", [context.BirthDate.Evidence!]);
+            }
+        }
+
+        return null;
+    }
+
+    public override IEnumerable<string> Lint(LintContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (Groups.Count == 0)
+        {
+            yield return "allNegative: no test groups";
+        }
+
+        foreach (var group in Groups)
+        {
+            foreach (var problem in context.UnknownTests(group.Tests, $"allNegative '{group.Label}'"))
+            {
+                yield return problem;
+            }
+        }
+
+        foreach (var problem in LintWindow(Window, "allNegative"))
+        {
+            yield return problem;
+        }
+
+        if (AppliesTo?.ChildbearingAgeYears is { } range && (range.Min < 0 || range.Max < range.Min))
+        {
+            yield return "allNegative: childbearing age range is impossible";
+        }
+    }
+}

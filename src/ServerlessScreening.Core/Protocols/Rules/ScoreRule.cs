@@ -1,0 +1,160 @@
+using System.Globalization;
+using ServerlessScreening.Facts;
+using ServerlessScreening.Verdicts;
+
+namespace ServerlessScreening.Protocols.Rules;
+
+/// <summary>An uploaded assessment (clinical kind, type <c>assessment</c>) that decides a score criterion outright.</summary>
+public sealed record AssessmentSpec
+{
+    public required string Code { get; init; }
+
+    public required WindowSpec Window { get; init; }
+
+    /// <summary>The assessment passes at or above this value and fails below it.</summary>
+    public required decimal PassAtOrAbove { get; init; }
+}
+
+/// <summary>One lab condition of a score item: tests in a window meeting a condition on at least N occasions.</summary>
+public sealed record ItemCondition
+{
+    public required IReadOnlyList<string> Tests { get; init; }
+
+    public required WindowSpec Window { get; init; }
+
+    public required LabCondition Condition { get; init; }
+
+    public int Occasions { get; init; } = 1;
+}
+
+/// <summary>A lab-derivable item of a score, worth <see cref="Points"/> when any of its conditions is met.</summary>
+public sealed record ScoreItem
+{
+    public required string Id { get; init; }
+
+    public required string Label { get; init; }
+
+    public decimal Points { get; init; } = 1m;
+
+    public required IReadOnlyList<ItemCondition> AnyOf { get; init; }
+}
+
+/// <summary>
+/// A score criterion (ACR 1997 count, SLEDAI-2K): an uploaded assessment decides it; otherwise the lab-derivable
+/// items give a lower bound that decides only when it reaches the threshold, because the clinical items are unseen.
+/// </summary>
+public sealed record ScoreRule : Rule
+{
+    public required string Label { get; init; }
+
+    public AssessmentSpec? Assessment { get; init; }
+
+    public required IReadOnlyList<ScoreItem> Items { get; init; }
+
+    public required decimal Threshold { get; init; }
+
+    public CriterionStatus WhenReached { get; init; } = CriterionStatus.Pass;
+
+    public CriterionStatus WhenNotReached { get; init; } = CriterionStatus.Unknown;
+
+    public override RuleResult Evaluate(EvaluationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (Assessment is not null && FromAssessment(context) is { } decided)
+        {
+            return decided;
+        }
+
+        var total = 0m;
+        var evidence = new List<Evidence>();
+        var metItems = new List<string>();
+        foreach (var item in Items)
+        {
+            var hit = item.AnyOf.Select(c => Met(context, c)).FirstOrDefault(m => m.Count > 0);
+            if (hit is null)
+            {
+                continue;
+            }
+
+            total += item.Points;
+            metItems.Add($"{item.Label} (+{Format(item.Points)})");
+            evidence.AddRange(hit.Select(l => EvidenceOf.Lab(l, $"lab-derived {Label} item: {item.Label}")));
+        }
+
+        var items = metItems.Count == 0 ? "no lab-derivable item met" : string.Join(", ", metItems);
+        if (total >= Threshold)
+        {
+            return new RuleResult(WhenReached, $"lab-derived {Label} lower bound {Format(total)} ≥ {Format(Threshold)}: {items}", evidence);
+        }
+
+        var needs = Assessment is null ? $"clinical data for the {Label} items that labs cannot show" : $"an uploaded {Assessment.Code} assessment (clinical upload, code_system screening)";
+        return new RuleResult(WhenNotReached, $"lab-derived {Label} lower bound {Format(total)} < {Format(Threshold)} ({items}); clinical items are not in the uploads", evidence, needs);
+    }
+
+    private RuleResult? FromAssessment(EvaluationContext context)
+    {
+        var window = Assessment!.Window.Resolve(context);
+        var latest = context.Patient.Clinical
+            .Where(c => c.Type == ClinicalFactTypes.Assessment && string.Equals(c.Code, Assessment.Code, StringComparison.OrdinalIgnoreCase) && window.Contains(c.Date))
+            .OrderByDescending(c => c.Date)
+            .ThenByDescending(c => c.Source.Blob, StringComparer.Ordinal)
+            .ThenByDescending(c => c.Source.Line)
+            .FirstOrDefault();
+        if (latest is null)
+        {
+            return null;
+        }
+
+        if (!decimal.TryParse(latest.Value, NumberStyles.Number, CultureInfo.InvariantCulture, out var value))
+        {
+            return new RuleResult(CriterionStatus.Unknown, $"{Assessment.Code} assessment on {latest.Date:yyyy-MM-dd} has no numeric value ('{latest.Value}')", [EvidenceOf.Clinical(latest)], $"a numeric {Assessment.Code} value");
+        }
+
+        var status = value >= Assessment.PassAtOrAbove ? CriterionStatus.Pass : CriterionStatus.Fail;
+        var relation = status == CriterionStatus.Pass ? "≥" : "<";
+        return new RuleResult(status, $"uploaded {Assessment.Code} {Format(value)} on {latest.Date:yyyy-MM-dd} {relation} {Format(Assessment.PassAtOrAbove)}", [EvidenceOf.Clinical(latest)]);
+    }
+
+    private static List<LabResult> Met(EvaluationContext context, ItemCondition condition)
+    {
+        var results = LabQuery.InWindow(context, condition.Tests.ToHashSet(StringComparer.Ordinal), condition.Window.Resolve(context));
+        var met = results.Where(l => condition.Condition.Test(l, context.Labs, out _) == Truth.Yes).ToList();
+        return met.Select(l => l.CollectedAt.Date).Distinct().Count() >= condition.Occasions ? met : [];
+    }
+
+    private static string Format(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    public override IEnumerable<string> Lint(LintContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (Items.Count == 0)
+        {
+            yield return $"score '{Label}': no items";
+        }
+
+        if (Assessment is not null)
+        {
+            foreach (var problem in LintWindow(Assessment.Window, $"score '{Label}' assessment"))
+            {
+                yield return problem;
+            }
+        }
+
+        foreach (var item in Items)
+        {
+            if (item.AnyOf.Count == 0)
+            {
+                yield return $"score '{Label}' item '{item.Id}': no conditions";
+            }
+
+            foreach (var condition in item.AnyOf)
+            {
+                var where = $"score '{Label}' item '{item.Id}'";
+                foreach (var problem in context.UnknownTests(condition.Tests, where).Concat(LintWindow(condition.Window, where)).Concat(condition.Condition.Lint(where)))
+                {
+                    yield return problem;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using ServerlessScreening.Verdicts;
+
+namespace ServerlessScreening.Local;
+
+/// <summary>The `screening` commands. Exit codes: 0 the run completed (whatever the verdicts), 1 it could not run or did not complete, 2 bad arguments.</summary>
+public static class Commands
+{
+    public static Command Run()
+    {
+        var input = new Argument<DirectoryInfo>("DIR") { Description = "Folder laid out like the uploads container: DIR/{siteId}/…" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Where verdicts and reports are written: OUT/{siteId}/{patientId}.json", Required = true };
+        var screeningDate = new Option<string?>("--screening-date") { Description = "Screening date (yyyy-MM-dd) for patients whose data carries none; default from the settings file" };
+        var profiles = new Option<DirectoryInfo?>("--profiles") { Description = "Folder of site profiles named {siteId}.json" };
+        var verbose = new Option<bool>("--verbose") { Description = "Show the pipeline's log" };
+        var command = new Command("run", "Run the pipeline on a folder of uploads and write every verdict and report.") { input, output, screeningDate, profiles, verbose };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!TryDate(parse.GetValue(screeningDate), out var date))
+            {
+                return 2;
+            }
+
+            var options = new RunOptions
+            {
+                Input = parse.GetValue(input)!,
+                Output = parse.GetValue(output)!,
+                DefaultScreeningDate = date,
+                Profiles = parse.GetValue(profiles),
+                LogLevel = parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning,
+            };
+            return await ExecuteAsync(options, cancellationToken);
+        });
+        return command;
+    }
+
+    public static Command Demo()
+    {
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Where to write the demo's verdicts (default .local/demo)" };
+        var command = new Command("demo", "Run the pipeline on the sample site export in samples/demo and show the outcome of each patient.") { output };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var repository = Repository.Root();
+            var options = new RunOptions
+            {
+                Input = new DirectoryInfo(Path.Combine(repository, "samples", "demo", "uploads")),
+                Output = parse.GetValue(output) ?? new DirectoryInfo(Path.Combine(repository, ".local", "demo")),
+            };
+            return await ExecuteAsync(options, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync(RunOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await LocalRun.ExecuteAsync(Repository.Root(), options, cancellationToken);
+            Show(result, options);
+            return result.Completed ? 0 : 1;
+        }
+        catch (LocalSetupException e)
+        {
+            await Console.Error.WriteLineAsync("screening: " + e.Message);
+            return 1;
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync("screening: invalid settings: " + string.Join("; ", e.Failures));
+            return 1;
+        }
+    }
+
+    private static void Show(RunResult result, RunOptions options)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("Screening outcomes");
+        table.AddColumns("Site", "Patient", "Outcome", "Failed", "Unknown", "To confirm");
+        foreach (var verdict in result.Verdicts.OrderBy(v => v.SiteId, StringComparer.Ordinal).ThenBy(v => v.PatientId, StringComparer.Ordinal))
+        {
+            table.AddRow(
+                Markup.Escape(verdict.SiteId),
+                Markup.Escape(verdict.PatientId),
+                Colour(verdict.Outcome),
+                Ids(verdict, CriterionStatus.Fail),
+                Ids(verdict, CriterionStatus.Unknown),
+                Ids(verdict, CriterionStatus.Confirm));
+        }
+
+        AnsiConsole.Write(table);
+        var rows = result.Reports.Sum(r => r.RowsRead);
+        var rejected = result.Reports.Sum(r => r.RowsRejected);
+        AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "{0} uploads, {1} rows read, {2} rejected; {3} verdicts in {4:0.0} s. Written to [bold]{5}[/].",
+            result.Reports.Count, rows, rejected, result.Verdicts.Count, result.Elapsed.TotalSeconds, Markup.Escape(options.Output.FullName));
+        foreach (var problem in result.Problems)
+        {
+            AnsiConsole.MarkupLine("[red]problem:[/] " + Markup.Escape(problem));
+        }
+    }
+
+    private static string Colour(string outcome) => outcome switch
+    {
+        Outcomes.Eligible => "[green]eligible[/]",
+        Outcomes.PotentiallyEligible => "[green]potentially-eligible[/]",
+        Outcomes.NeedsReview => "[yellow]needs-review[/]",
+        _ => "[red]ineligible[/]",
+    };
+
+    private static string Ids(Verdict verdict, CriterionStatus status) =>
+        string.Join(" ", verdict.Criteria.Where(c => c.Status == status).Select(c => c.Id));
+
+    private static bool TryDate(string? text, out DateOnly? date)
+    {
+        date = null;
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            date = parsed;
+            return true;
+        }
+
+        Console.Error.WriteLine($"screening: --screening-date '{text}' is not a date in yyyy-MM-dd form.");
+        return false;
+    }
+}
+
+/// <summary>Finds the repository (for node_modules and the samples): SCREENING_REPOSITORY, else the nearest folder above the program that holds ServerlessScreening.sln.</summary>
+public static class Repository
+{
+    public static string Root()
+    {
+        if (Environment.GetEnvironmentVariable("SCREENING_REPOSITORY") is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ServerlessScreening.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new LocalSetupException("Cannot find the repository root (ServerlessScreening.sln) above " + AppContext.BaseDirectory + "; set SCREENING_REPOSITORY.");
+    }
+}

@@ -1,0 +1,7 @@
+using System.CommandLine;
+using ServerlessScreening.Local;
+
+var root = new RootCommand("ServerlessScreening: clinical-trial pre-screening of site uploads, run locally against Azurite.");
+root.Subcommands.Add(Commands.Run());
+root.Subcommands.Add(Commands.Demo());
+return await root.Parse(args).InvokeAsync();

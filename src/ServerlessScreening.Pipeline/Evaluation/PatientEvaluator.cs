@@ -1,0 +1,164 @@
+using Azure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessScreening.Facts;
+using ServerlessScreening.Pipeline.Ingestion;
+using ServerlessScreening.Pipeline.Queueing;
+using ServerlessScreening.Pipeline.Results;
+using ServerlessScreening.Pipeline.Storage;
+using ServerlessScreening.Protocols;
+using ServerlessScreening.Verdicts;
+
+namespace ServerlessScreening.Pipeline.Evaluation;
+
+/// <summary>
+/// What the evaluate functions call for one queued patient: gather the patient's committed facts and the site's
+/// coverage, evaluate the protocol, and, when the verdict's content changed, keep the old one as history, write the
+/// new one and publish one result event. A verdict whose content did not change is not written again; an event that
+/// was not confirmed as published is published again with the same id.
+/// </summary>
+public sealed class PatientEvaluator(
+    ScreeningStore store,
+    ScreeningEngine engine,
+    EvaluationScheduler scheduler,
+    UploadSettingsResolver settings,
+    IResultPublisher publisher,
+    Pseudonyms pseudonyms,
+    IOptions<ScreeningOptions> options,
+    ILogger<PatientEvaluator> logger)
+{
+    private const string DigestKey = "digest";
+    private const string PublishedKey = "published";
+    private const int MaxAttempts = 5;
+
+    public async Task EvaluateAsync(PatientWorkItem item, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var patientKey = pseudonyms.Of(item.SiteId, item.PatientId);
+        await scheduler.ClearAsync(item.SiteId, item.PatientId, cancellationToken);
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var record = await LoadAsync(item.SiteId, item.PatientId, cancellationToken);
+            if (record is null)
+            {
+                Log.NothingToEvaluate(logger, patientKey, item.SiteId);
+                return;
+            }
+
+            var defaults = await DefaultsAsync(item.SiteId, cancellationToken);
+            var verdict = engine.Evaluate(record, defaults);
+            if (await StoreAsync(verdict, item, patientKey, cancellationToken))
+            {
+                return;
+            }
+
+            Log.VerdictRace(logger, patientKey, item.SiteId, attempt);
+        }
+
+        throw new InvalidOperationException($"The verdict of {patientKey} at {item.SiteId} kept changing concurrently; the work item will be retried.");
+    }
+
+    /// <summary>The patient's record from committed shards only, or null when no committed upload mentions the patient.</summary>
+    public async Task<PatientRecord?> LoadAsync(string siteId, string patientId, CancellationToken cancellationToken)
+    {
+        var catalog = (await store.ReadAsync<SiteCatalog>(StorageLayout.StateContainer, StorageLayout.CatalogBlob(siteId), cancellationToken))?.Value;
+        if (catalog is null)
+        {
+            return null;
+        }
+
+        var content = catalog.DistinctContent().ToDictionary(c => c.Canonical.ShardKey, StringComparer.Ordinal);
+        var prefix = StorageLayout.FactsPrefix(siteId, patientId);
+        var parts = (await store.ListAsync(StorageLayout.FactsContainer, prefix, cancellationToken))
+            .Select(name => (Name: name, ShardKey: name[prefix.Length..name.IndexOf('/', prefix.Length)]))
+            .Where(p => content.ContainsKey(p.ShardKey))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .ToList();
+        if (parts.Count == 0)
+        {
+            return null;
+        }
+
+        var shards = new (PatientShard Shard, InputRef Input)[parts.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, parts.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (i, token) =>
+            {
+                var shard = await store.ReadAsync<PatientShard>(StorageLayout.FactsContainer, parts[i].Name, token)
+                    ?? throw new InvalidOperationException($"A committed shard part disappeared while being read ({parts[i].Name}).");
+                var canonical = content[parts[i].ShardKey].Canonical;
+                shards[i] = (shard.Value, new InputRef(StorageLayout.QualifiedUpload(canonical.Upload), canonical.Sha256));
+            });
+
+        var contributing = parts.Select(p => content[p.ShardKey]).Distinct().ToList();
+        var coverage = catalog.CoverageDeclarations().ToList();
+        var inputs = contributing.SelectMany(c => c.Copies)
+            .Concat(catalog.Uploads.Where(u => u.Coverage is not null))
+            .SelectMany(u => u.Manifests.Select(m => new InputRef(StorageLayout.QualifiedUpload(m.Name), m.Sha256))
+                .Append(new InputRef(StorageLayout.QualifiedUpload(u.Upload), u.Sha256)));
+        return PatientRecord.FromShards(siteId, patientId, shards, coverage, inputs);
+    }
+
+    private async Task<ScreeningDefaults> DefaultsAsync(string siteId, CancellationToken cancellationToken)
+    {
+        var (profile, _) = await settings.ProfileAsync(siteId, cancellationToken);
+        var siteDefaults = profile?.DefaultScreeningDate is { } date ? new Dictionary<string, DateOnly> { [siteId] = date } : null;
+        return new ScreeningDefaults(options.Value.DefaultScreeningDateValue, siteDefaults);
+    }
+
+    /// <summary>Writes the verdict if its content changed and publishes its event; false when another evaluation wrote first.</summary>
+    private async Task<bool> StoreAsync(Verdict verdict, PatientWorkItem item, string patientKey, CancellationToken cancellationToken)
+    {
+        var digest = ContractJson.ContentDigest(verdict);
+        var name = StorageLayout.VerdictBlob(verdict.SiteId, verdict.PatientId);
+        var blob = store.Blob(StorageLayout.VerdictsContainer, name);
+        ETag? current = null;
+        try
+        {
+            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+            current = properties.Value.ETag;
+            if (properties.Value.Metadata.TryGetValue(DigestKey, out var existing) && existing == digest)
+            {
+                if (!properties.Value.Metadata.TryGetValue(PublishedKey, out var published) || published != "true")
+                {
+                    await PublishAsync(verdict, digest, name, item, patientKey, blob, properties.Value.ETag, properties.Value.Metadata, cancellationToken);
+                }
+
+                Log.Evaluated(logger, patientKey, verdict.SiteId, verdict.Outcome, "unchanged");
+                return true;
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+        }
+
+        await store.TryWriteAsync(StorageLayout.VerdictHistoryContainer, StorageLayout.VerdictHistoryBlob(verdict.SiteId, verdict.PatientId, verdict.EvaluatedAt, digest), verdict, null, cancellationToken);
+        var metadata = new Dictionary<string, string> { [DigestKey] = digest, [PublishedKey] = "false", ["outcome"] = verdict.Outcome };
+        var written = await store.TryWriteAsync(StorageLayout.VerdictsContainer, name, verdict, current, cancellationToken, metadata);
+        if (written is null)
+        {
+            return false;
+        }
+
+        await PublishAsync(verdict, digest, name, item, patientKey, blob, written.Value, metadata, cancellationToken);
+        Log.Evaluated(logger, patientKey, verdict.SiteId, verdict.Outcome, current is null ? "new" : "changed");
+        return true;
+    }
+
+    private async Task PublishAsync(Verdict verdict, string digest, string name, PatientWorkItem item, string patientKey, Azure.Storage.Blobs.BlobClient blob, ETag etag, IDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var resultEvent = ResultEvent.For(verdict, digest, $"{StorageLayout.VerdictsContainer}/{name}", item.TraceParent);
+        await publisher.PublishAsync(resultEvent, cancellationToken);
+        Log.Published(logger, resultEvent.Id, patientKey, publisher.Transport);
+        var confirmed = new Dictionary<string, string>(metadata) { [PublishedKey] = "true" };
+        try
+        {
+            await blob.SetMetadataAsync(confirmed, new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            // A newer verdict replaced this one meanwhile; it carries its own publication state.
+        }
+    }
+}

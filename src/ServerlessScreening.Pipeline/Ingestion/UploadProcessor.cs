@@ -1,0 +1,305 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
+using ServerlessScreening.Facts;
+using ServerlessScreening.Ingestion;
+using ServerlessScreening.Pipeline.Queueing;
+using ServerlessScreening.Pipeline.Storage;
+
+namespace ServerlessScreening.Pipeline.Ingestion;
+
+/// <summary>
+/// What the ingest functions call for one upload (a name inside the uploads container). Data files are parsed into
+/// patient shards, committed in the site catalog, reported, and their patients queued for evaluation; manifests
+/// update the coverage or the reading of the files they describe. Every step is idempotent: processing the same
+/// upload again, in any order relative to its manifests, ends in the same catalog, shards and report.
+/// </summary>
+public sealed class UploadProcessor(
+    ScreeningStore store,
+    UploadSettingsResolver settingsResolver,
+    UploadIngestor ingestor,
+    EvaluationScheduler scheduler,
+    IIngestQueue ingestQueue,
+    ILogger<UploadProcessor> logger)
+{
+    public async Task ProcessAsync(string upload, string? traceParent, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(upload);
+        var siteId = StorageLayout.SiteOf(upload);
+        if (siteId is null)
+        {
+            Log.OutsideSite(logger, upload);
+            await QuarantineAsync(upload, Problem("_no-site", upload, ErrorCodes.FileOutsideSite, "the file is not inside a site folder (uploads/{siteId}/…); upload it into your site's folder"), cancellationToken);
+            return;
+        }
+
+        if (StorageLayout.IsManifest(upload))
+        {
+            await ProcessManifestAsync(siteId, upload, traceParent, cancellationToken);
+            return;
+        }
+
+        await IngestAsync(siteId, upload, traceParent, cancellationToken);
+    }
+
+    private async Task IngestAsync(string siteId, string upload, string? traceParent, CancellationToken cancellationToken)
+    {
+        var blob = store.Blob(StorageLayout.UploadsContainer, upload);
+        BlobProperties properties;
+        try
+        {
+            properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            Log.UploadGone(logger, upload);
+            return;
+        }
+
+        var resolved = await settingsResolver.ResolveAsync(siteId, upload, cancellationToken);
+        if (resolved.ProfileError is not null)
+        {
+            await QuarantineAsync(upload, Problem(siteId, upload, ErrorCodes.ProfileInvalid, resolved.ProfileError + "; the file itself was not read and can be replayed once the profile is fixed"), cancellationToken);
+            return;
+        }
+
+        var fingerprint = resolved.Settings.Fingerprint();
+        var shardKey = Hash($"{upload}\n{properties.ETag}\n{fingerprint}")[..24];
+        var catalog = await store.ReadAsync<SiteCatalog>(StorageLayout.StateContainer, StorageLayout.CatalogBlob(siteId), cancellationToken);
+        var previous = catalog?.Value.Find(upload);
+        var previousReport = previous is null ? null : (await store.ReadAsync<IngestionReport>(StorageLayout.ReportsContainer, StorageLayout.ReportBlob(upload), cancellationToken))?.Value;
+        if (previous?.ShardKey == shardKey && previousReport is not null)
+        {
+            // A duplicate delivery of an upload already committed: make sure its patients were queued, change nothing else.
+            Log.AlreadyIngested(logger, upload);
+            await RequestAsync(siteId, previousReport.Patients, traceParent, cancellationToken);
+            return;
+        }
+
+        IngestionOutcome outcome;
+        await using (var content = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = properties.ETag } }, cancellationToken))
+        {
+            var sink = new BlobShardSink(store, shardKey);
+            outcome = await ingestor.IngestAsync(new UploadDescriptor(siteId, StorageLayout.QualifiedUpload(upload), resolved.Settings), content, sink, cancellationToken);
+        }
+
+        if (outcome.Quarantine)
+        {
+            await QuarantineAsync(upload, outcome.Report, cancellationToken);
+            if (previous is not null)
+            {
+                await store.UpdateAsync(StorageLayout.StateContainer, StorageLayout.CatalogBlob(siteId), () => new SiteCatalog { SiteId = siteId }, c => c.Without(upload), cancellationToken);
+                await RequestAsync(siteId, previousReport?.Patients ?? [], traceParent, cancellationToken);
+            }
+
+            return;
+        }
+
+        var entry = Entry(upload, outcome, shardKey, fingerprint, resolved);
+        await store.UpdateAsync(StorageLayout.StateContainer, StorageLayout.CatalogBlob(siteId), () => new SiteCatalog { SiteId = siteId }, c => c.With(entry), cancellationToken);
+
+        // A manifest may have arrived while the file was being read; its own processing saw no catalog entry yet.
+        var recheck = await settingsResolver.ResolveAsync(siteId, upload, cancellationToken);
+        var coverageChanged = entry.Coverage is not null && previous?.Coverage != entry.Coverage;
+        if (recheck.Settings.Fingerprint() != fingerprint)
+        {
+            await ingestQueue.SendAsync(new IngestRequest(upload, "a manifest that changes how the file is read arrived while it was being read", traceParent), cancellationToken);
+        }
+        else if (!SameCoverage(recheck, resolved))
+        {
+            coverageChanged |= await ApplyCoverageAsync(siteId, upload, recheck, cancellationToken);
+        }
+
+        await store.WriteAsync(StorageLayout.ReportsContainer, StorageLayout.ReportBlob(upload), outcome.Report, cancellationToken);
+        Log.Ingested(logger, upload, outcome.Report.Kind, outcome.Report.RowsRead, outcome.Report.RowsUsed, outcome.Report.RowsIgnored, outcome.Report.RowsRejected, outcome.Patients.Count);
+
+        var touched = outcome.Patients.Concat(previous is not null ? previousReport?.Patients ?? [] : []).Distinct(StringComparer.Ordinal).ToList();
+        if (coverageChanged)
+        {
+            // New coverage can turn absence into evidence for every patient of the site, not only those in this file.
+            touched = touched.Concat(await SitePatientsAsync(siteId, cancellationToken)).Distinct(StringComparer.Ordinal).ToList();
+        }
+
+        await RequestAsync(siteId, touched, traceParent, cancellationToken);
+        if (previous is not null && previous.ShardKey != shardKey)
+        {
+            await DeleteShardsAsync(siteId, previous.ShardKey, previousReport?.Patients ?? [], cancellationToken);
+        }
+    }
+
+    private async Task ProcessManifestAsync(string siteId, string manifest, string? traceParent, CancellationToken cancellationToken)
+    {
+        var bytes = await store.ReadBytesAsync(StorageLayout.UploadsContainer, manifest, cancellationToken);
+        if (bytes is null)
+        {
+            Log.UploadGone(logger, manifest);
+            return;
+        }
+
+        var parsed = UploadManifest.Parse(Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF'));
+        var report = new IngestionReport
+        {
+            Upload = StorageLayout.QualifiedUpload(manifest),
+            SiteId = siteId,
+            Status = parsed.IsOk ? UploadStatus.Manifest : UploadStatus.Quarantined,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            Bytes = bytes.Length,
+            Kind = "manifest",
+            Format = "json",
+            Coverage = parsed.Value?.Coverage is { From: { } from, To: { } to } ? new DateRange(from, to).ToString() : null,
+            Rejections = parsed.IsOk ? [] : [new Rejection(0, null, parsed.ErrorCode!, parsed.Message!)],
+        };
+        if (!parsed.IsOk)
+        {
+            await QuarantineAsync(manifest, report, cancellationToken);
+            return;
+        }
+
+        await store.WriteAsync(StorageLayout.ReportsContainer, StorageLayout.ReportBlob(manifest), report, cancellationToken);
+        var targets = manifest.EndsWith("/manifest.json", StringComparison.OrdinalIgnoreCase)
+            ? (await store.ListFolderFilesAsync(StorageLayout.UploadsContainer, manifest[..(manifest.LastIndexOf('/') + 1)], cancellationToken)).Where(n => !StorageLayout.IsManifest(n)).ToList()
+            : [manifest[..^".manifest.json".Length]];
+
+        var catalog = (await store.ReadAsync<SiteCatalog>(StorageLayout.StateContainer, StorageLayout.CatalogBlob(siteId), cancellationToken))?.Value;
+        var reingest = 0;
+        var coverageChanged = false;
+        foreach (var target in targets)
+        {
+            if (catalog?.Find(target) is not { } entry)
+            {
+                continue;
+            }
+
+            var resolved = await settingsResolver.ResolveAsync(siteId, target, cancellationToken);
+            if (resolved.Settings.Fingerprint() != entry.SettingsFingerprint)
+            {
+                reingest++;
+                await ingestQueue.SendAsync(new IngestRequest(target, $"manifest {manifest} changes how the file is read", traceParent), cancellationToken);
+            }
+            else
+            {
+                coverageChanged |= await ApplyCoverageAsync(siteId, target, resolved, cancellationToken);
+            }
+        }
+
+        Log.ManifestApplied(logger, manifest, targets.Count, reingest);
+        if (coverageChanged)
+        {
+            await RequestAsync(siteId, await SitePatientsAsync(siteId, cancellationToken), traceParent, cancellationToken);
+        }
+    }
+
+    /// <summary>Records new coverage and manifests on a committed entry; true when anything changed.</summary>
+    private async Task<bool> ApplyCoverageAsync(string siteId, string upload, ResolvedSettings resolved, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        await store.UpdateAsync(
+            StorageLayout.StateContainer,
+            StorageLayout.CatalogBlob(siteId),
+            () => new SiteCatalog { SiteId = siteId },
+            catalog =>
+            {
+                if (catalog.Find(upload) is not { } entry)
+                {
+                    return catalog;
+                }
+
+                var updated = entry with
+                {
+                    CoverageFrom = resolved.Settings.CoveragePeriod?.From,
+                    CoverageTo = resolved.Settings.CoveragePeriod?.To,
+                    Categories = CategoriesFor(entry.Categories, resolved.Settings),
+                    Manifests = resolved.Manifests,
+                };
+                changed = updated != entry && !(updated.Coverage == entry.Coverage && updated.Manifests.SequenceEqual(entry.Manifests) && updated.Categories.SequenceEqual(entry.Categories));
+                return changed ? catalog.With(updated) : catalog;
+            },
+            cancellationToken);
+        return changed;
+    }
+
+    private static bool SameCoverage(ResolvedSettings a, ResolvedSettings b) =>
+        a.Settings.CoveragePeriod == b.Settings.CoveragePeriod && a.Manifests.SequenceEqual(b.Manifests);
+
+    private static CatalogEntry Entry(string upload, IngestionOutcome outcome, string shardKey, string fingerprint, ResolvedSettings resolved) => new()
+    {
+        Upload = upload,
+        Sha256 = outcome.Report.Sha256!,
+        ShardKey = shardKey,
+        SettingsFingerprint = fingerprint,
+        Kind = outcome.Report.Kind!,
+        Categories = CategoriesFor(outcome.Categories, resolved.Settings),
+        CoverageFrom = resolved.Settings.CoveragePeriod?.From,
+        CoverageTo = resolved.Settings.CoveragePeriod?.To,
+        Manifests = resolved.Manifests,
+        Patients = outcome.Patients.Count,
+    };
+
+    /// <summary>The categories an upload vouches for: those a manifest names, else those the file holds.</summary>
+    private static List<string> CategoriesFor(IReadOnlyList<string> held, ParseSettings settings) =>
+        settings.Coverage is { Categories.Count: > 0 } coverage
+            ? coverage.Categories.Where(RecordCategories.All.Contains).Order(StringComparer.Ordinal).ToList()
+            : held.ToList();
+
+    private async Task RequestAsync(string siteId, IEnumerable<string> patients, string? traceParent, CancellationToken cancellationToken) =>
+        await Parallel.ForEachAsync(
+            patients,
+            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (patient, token) => await scheduler.RequestAsync(siteId, patient, traceParent, token));
+
+    private async Task<IReadOnlyList<string>> SitePatientsAsync(string siteId, CancellationToken cancellationToken)
+    {
+        var folders = await store.ListFoldersAsync(StorageLayout.FactsContainer, siteId + "/", cancellationToken);
+        return folders.Select(f => StorageLayout.PatientIdOf(f[(siteId.Length + 1)..^1])).ToList();
+    }
+
+    private async Task DeleteShardsAsync(string siteId, string shardKey, IEnumerable<string> patients, CancellationToken cancellationToken)
+    {
+        foreach (var patient in patients)
+        {
+            var prefix = StorageLayout.FactsPrefix(siteId, patient) + shardKey + "/";
+            foreach (var name in await store.ListAsync(StorageLayout.FactsContainer, prefix, cancellationToken))
+            {
+                await store.DeleteIfExistsAsync(StorageLayout.FactsContainer, name, cancellationToken);
+            }
+        }
+    }
+
+    private async Task QuarantineAsync(string upload, IngestionReport report, CancellationToken cancellationToken)
+    {
+        var source = store.Blob(StorageLayout.UploadsContainer, upload);
+        try
+        {
+            await using var content = await source.OpenReadAsync(cancellationToken: cancellationToken);
+            await store.Blob(StorageLayout.QuarantineContainer, upload).UploadAsync(content, overwrite: true, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            Log.UploadGone(logger, upload);
+        }
+
+        var reportName = StorageLayout.SiteOf(upload) is null ? "_no-site/" + upload : upload;
+        await store.WriteAsync(StorageLayout.ReportsContainer, StorageLayout.ReportBlob(reportName), report, cancellationToken);
+        Log.Quarantined(logger, upload, report.Rejections.Count > 0 ? report.Rejections[0].Code : "unknown");
+    }
+
+    private static IngestionReport Problem(string siteId, string upload, string code, string message) => new()
+    {
+        Upload = StorageLayout.QualifiedUpload(upload),
+        SiteId = siteId,
+        Status = UploadStatus.Quarantined,
+        Rejections = [new Rejection(0, null, code, message)],
+        RejectionsByCode = new SortedDictionary<string, int>(StringComparer.Ordinal) { [code] = 1 },
+    };
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}
+
+/// <summary>Writes an upload's patient shards to <c>facts/{site}/{patient}/{shardKey}/{part}.json</c>.</summary>
+internal sealed class BlobShardSink(ScreeningStore store, string shardKey) : IShardSink
+{
+    public async ValueTask WriteAsync(PatientShard shard, CancellationToken cancellationToken) =>
+        await store.WriteAsync(StorageLayout.FactsContainer, StorageLayout.FactsBlob(shard.SiteId, shard.PatientId, shardKey, shard.Part), shard, cancellationToken);
+}

@@ -1,0 +1,42 @@
+using Azure;
+using Microsoft.Extensions.Options;
+using ServerlessScreening.Pipeline.Storage;
+
+namespace ServerlessScreening.Pipeline.Queueing;
+
+/// <summary>
+/// Coalesces evaluation requests: a patient gets a queue message only when no evaluation is already pending for it.
+/// The pending marker is a create-only blob; the evaluator deletes it before reading the patient's facts, so facts
+/// committed after that point always cause one more evaluation and a burst of uploads causes one, not one per upload.
+/// A marker older than <see cref="ScreeningOptions.PendingMarkerTimeout"/> is stale (its message was lost or
+/// poisoned) and no longer suppresses a new request.
+/// </summary>
+public sealed class EvaluationScheduler(ScreeningStore store, IPatientQueue queue, IOptions<ScreeningOptions> options, TimeProvider time)
+{
+    public async Task RequestAsync(string siteId, string patientId, string? traceParent, CancellationToken cancellationToken)
+    {
+        var marker = store.Blob(StorageLayout.StateContainer, StorageLayout.PendingBlob(siteId, patientId));
+        var now = time.GetUtcNow();
+        var content = BinaryData.FromString(now.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            await marker.UploadAsync(content, overwrite: false, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            var properties = await marker.GetPropertiesAsync(cancellationToken: cancellationToken);
+            if (now - properties.Value.LastModified < options.Value.PendingMarkerTimeout)
+            {
+                return;
+            }
+
+            await marker.UploadAsync(content, overwrite: true, cancellationToken);
+        }
+
+        await queue.SendAsync(new PatientWorkItem(siteId, patientId, traceParent), cancellationToken);
+    }
+
+    /// <summary>Called by the evaluator before it reads facts: from here on, new facts request a new evaluation.</summary>
+    public Task ClearAsync(string siteId, string patientId, CancellationToken cancellationToken) =>
+        store.DeleteIfExistsAsync(StorageLayout.StateContainer, StorageLayout.PendingBlob(siteId, patientId), cancellationToken);
+}
