@@ -60,7 +60,9 @@ public sealed record ProtocolDefinition
     {
         ArgumentNullException.ThrowIfNull(utf8);
         var text = new System.Text.UTF8Encoding(false, true).GetString(utf8).TrimStart('\uFEFF');
-        var json = JObject.Parse(text);
+        // Decimals keep their written scale (1.0 stays 1.0), so thresholds read in reasons exactly as the protocol states them.
+        using var reader = new JsonTextReader(new StringReader(text)) { FloatParseHandling = FloatParseHandling.Decimal, DateParseHandling = DateParseHandling.None };
+        var json = JObject.Load(reader);
         json.Remove("$schema");
         var protocol = json.ToObject<ProtocolDefinition>(JsonSerializer.Create(LoadSettings))
             ?? throw new InvalidDataException("The protocol file is empty.");

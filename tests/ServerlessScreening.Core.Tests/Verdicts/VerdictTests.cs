@@ -1,0 +1,141 @@
+using Microsoft.Extensions.Time.Testing;
+using NJsonSchema;
+using ServerlessScreening.Facts;
+using ServerlessScreening.Protocols;
+using ServerlessScreening.Tests.Protocols;
+using ServerlessScreening.Verdicts;
+using ServerlessScreening.Vocabulary;
+using static ServerlessScreening.Tests.Protocols.PatientBuilder;
+
+namespace ServerlessScreening.Tests.Verdicts;
+
+public sealed class VerdictTests
+{
+    [Theory]
+    [InlineData(new[] { CriterionStatus.Pass, CriterionStatus.Confirm, CriterionStatus.Unknown, CriterionStatus.Fail }, Outcomes.Ineligible)]
+    [InlineData(new[] { CriterionStatus.Pass, CriterionStatus.Confirm, CriterionStatus.Unknown }, Outcomes.NeedsReview)]
+    [InlineData(new[] { CriterionStatus.Pass, CriterionStatus.Confirm }, Outcomes.PotentiallyEligible)]
+    [InlineData(new[] { CriterionStatus.Pass, CriterionStatus.Pass }, Outcomes.Eligible)]
+    public void Outcome_follows_the_order_fail_unknown_confirm(CriterionStatus[] statuses, string expected) =>
+        Assert.Equal(expected, Outcomes.Of(statuses));
+
+    [Fact]
+    public void Every_criterion_of_the_protocol_appears_once_in_protocol_order()
+    {
+        var verdict = new PatientBuilder().Woman().Verdict();
+
+        Assert.Equal(PatientBuilder.Protocol.Criteria.Select(c => c.Id), verdict.Criteria.Select(c => c.Id));
+    }
+
+    [Fact]
+    public void A_fifteen_year_old_is_ineligible()
+    {
+        var verdict = new PatientBuilder().Demographics(Sex.Male, Screening.AddYears(-15)).Lab("upcr", DaysBefore(5), 2m, "g/g").Verdict();
+
+        Assert.Equal(Outcomes.Ineligible, verdict.Outcome);
+    }
+
+    [Fact]
+    public void Eligible_is_reached_only_with_site_confirmation_of_every_confirm_criterion()
+    {
+        var patient = EligibleCandidate();
+        Assert.Equal(Outcomes.PotentiallyEligible, patient.Verdict().Outcome);
+
+        foreach (var id in new[] { "EXC04", "EXC05", "EXC06", "EXC07", "EXC08", "EXC09" })
+        {
+            patient.Attest(id, "pass");
+        }
+
+        var verdict = patient.Verdict();
+        Assert.Equal(Outcomes.Eligible, verdict.Outcome);
+        Assert.All(verdict.Criteria, c => Assert.Equal(CriterionStatus.Pass, c.Status));
+    }
+
+    [Fact]
+    public void The_same_inputs_give_the_same_bytes_apart_from_evaluatedAt()
+    {
+        var record = EligibleCandidate().Record();
+        var first = Evaluate(record, new DateTimeOffset(2025, 6, 2, 8, 0, 0, TimeSpan.Zero));
+        var second = Evaluate(record with { Labs = record.Labs.Reverse().ToList() }, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+        Assert.NotEqual(ContractJson.Serialize(first), ContractJson.Serialize(second));
+        Assert.Equal(ContractJson.Serialize(first with { EvaluatedAt = default }), ContractJson.Serialize(second with { EvaluatedAt = default }));
+        Assert.Equal(ContractJson.ContentDigest(first), ContractJson.ContentDigest(second));
+    }
+
+    [Fact]
+    public void Shards_merged_in_any_order_give_the_same_record()
+    {
+        var a = new PatientShard { SiteId = "s", PatientId = "p", Upload = "uploads/s/a.csv", Labs = [Lab("uploads/s/a.csv", 3)] };
+        var b = new PatientShard { SiteId = "s", PatientId = "p", Upload = "uploads/s/b.csv", Labs = [Lab("uploads/s/b.csv", 2)] };
+        var inputA = new InputRef("uploads/s/a.csv", new string('a', 64));
+        var inputB = new InputRef("uploads/s/b.csv", new string('b', 64));
+
+        var forward = PatientRecord.FromShards("s", "p", [(a, inputA), (b, inputB)], [], [inputA, inputB]);
+        var backward = PatientRecord.FromShards("s", "p", [(b, inputB), (a, inputA)], [], [inputB, inputA]);
+
+        Assert.Equal(ContractJson.Serialize(forward), ContractJson.Serialize(backward));
+    }
+
+    [Fact]
+    public void A_copy_of_an_upload_under_another_name_is_cited_under_its_canonical_name()
+    {
+        var copy = new PatientShard { SiteId = "s", PatientId = "p", Upload = "uploads/s/z-copy.csv", Labs = [Lab("uploads/s/z-copy.csv", 2)] };
+
+        var record = PatientRecord.FromShards("s", "p", [(copy, new InputRef("uploads/s/a.csv", new string('a', 64)))], [], []);
+
+        Assert.Equal("uploads/s/a.csv", Assert.Single(record.Labs).Source.Blob);
+    }
+
+    [Fact]
+    public async Task Verdicts_validate_against_the_published_schema()
+    {
+        var schema = await JsonSchema.FromFileAsync(Path.Combine(TestPaths.Repository, "schemas", "verdict.schema.json"));
+        var verdicts = new[]
+        {
+            EligibleCandidate().Verdict(),
+            new PatientBuilder().Woman().Verdict(),
+            new PatientBuilder().Man().MedicationsCovered().Medication("rituximab", DaysBefore(5), DaysBefore(5)).Verdict(),
+        };
+
+        foreach (var verdict in verdicts)
+        {
+            var errors = schema.Validate(ContractJson.Serialize(verdict));
+            Assert.True(errors.Count == 0, string.Join("; ", errors.Select(e => $"{e.Path}: {e.Kind}")));
+        }
+    }
+
+    [Fact]
+    public async Task The_schema_rejects_a_verdict_without_criteria()
+    {
+        var schema = await JsonSchema.FromFileAsync(Path.Combine(TestPaths.Repository, "schemas", "verdict.schema.json"));
+        var broken = new PatientBuilder().Woman().Verdict() with { Criteria = [] };
+
+        Assert.NotEmpty(schema.Validate(ContractJson.Serialize(broken)));
+    }
+
+    internal static PatientBuilder EligibleCandidate() =>
+        new PatientBuilder().Woman()
+            .MedicationsCovered()
+            .Medication("mycophenolate mofetil", DaysBefore(300), dose: 1000m, frequency: "BID")
+            .Lab("upcr", DaysBefore(10), 1.42m, "g/g")
+            .Lab("urine-hcg", DaysBefore(4), Qualitative.Negative)
+            .Lab("serum-hcg", DaysBefore(4), 1.0m, "mIU/mL")
+            .Assessment("SLEDAI-2K", "10", DaysBefore(3))
+            .Assessment("ACR1997-COUNT", "5", DaysBefore(3))
+            .Attest("CONSENT", "yes")
+            .Attest("CONTRACEPTION", "yes")
+            .Attest("LACTATING", "no");
+
+    private static Verdict Evaluate(PatientRecord record, DateTimeOffset at) =>
+        new ScreeningEngine(PatientBuilder.Protocol, LabCatalog.Default, DrugCatalog.Default, new FakeTimeProvider(at)).Evaluate(record, new ScreeningDefaults(Screening));
+
+    private static LabResult Lab(string blob, int line) => new()
+    {
+        TestId = "upcr",
+        CollectedAt = Timestamp.OfDate(DaysBefore(3)),
+        Value = LabValue.Of(1.2m),
+        Unit = "g/g",
+        Source = new SourceRef(blob, line),
+    };
+}
