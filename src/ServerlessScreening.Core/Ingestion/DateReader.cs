@@ -226,7 +226,7 @@ public sealed class DateReader
 
         var sign = text[position] == '-' ? -1 : 1;
         position++;
-        if (!ReadNumber(text, ref position, 2, 2, out var hours, out _))
+        if (!ReadNumber(text, ref position, 2, 2, out var hours, out _, digitsMayFollow: true))
         {
             return false;
         }
@@ -251,7 +251,7 @@ public sealed class DateReader
         return true;
     }
 
-    private static bool ReadNumber(ReadOnlySpan<char> text, ref int position, int minDigits, int maxDigits, out int value, out int digits)
+    private static bool ReadNumber(ReadOnlySpan<char> text, ref int position, int minDigits, int maxDigits, out int value, out int digits, bool digitsMayFollow = false)
     {
         value = 0;
         digits = 0;
@@ -262,7 +262,7 @@ public sealed class DateReader
             digits++;
         }
 
-        return digits >= minDigits && (position >= text.Length || !char.IsAsciiDigit(text[position]));
+        return digits >= minDigits && (digitsMayFollow || position >= text.Length || !char.IsAsciiDigit(text[position]));
     }
 
     private static bool TryDate(int year, int month, int day, out DateOnly date)

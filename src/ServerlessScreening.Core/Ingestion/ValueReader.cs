@@ -123,8 +123,9 @@ public sealed class ValueReader
             return Parsed<LabValue>.Ok(Facts.LabValue.Censor(comparator, bound));
         }
 
-        var key = Text.Keys.Name(text);
-        if (QualitativeWords.TryGetValue(key, out var qualitative))
+        // Symbols first ('-', '+-' lose their meaning once hyphens are folded away), then words.
+        var symbols = text.Trim().Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
+        if (QualitativeWords.TryGetValue(symbols, out var qualitative) || QualitativeWords.TryGetValue(Text.Keys.Name(text), out qualitative))
         {
             return Parsed<LabValue>.Ok(Facts.LabValue.Of(qualitative, text.Trim()));
         }

@@ -282,7 +282,7 @@ public sealed class InclusionCriteriaTests
     {
         var catalog = LabCatalog.Default;
         var test = catalog.FindById(testId)!;
-        var normalizer = new Ingestion.LabNormalizer(catalog, new Ingestion.ValueReader());
+        var normalizer = new ServerlessScreening.Ingestion.LabNormalizer(catalog, new ServerlessScreening.Ingestion.ValueReader());
         var lab = normalizer.Normalize(test, LabValue.Of(value), value.ToString(System.Globalization.CultureInfo.InvariantCulture), unit, null, out var problem);
         Assert.Null(problem);
         return (lab.Value.Number!.Value, lab.Unit!);

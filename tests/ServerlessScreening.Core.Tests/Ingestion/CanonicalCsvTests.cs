@@ -1,0 +1,282 @@
+using System.Text;
+using ServerlessScreening.Facts;
+using ServerlessScreening.Ingestion;
+
+namespace ServerlessScreening.Tests.Ingestion;
+
+public sealed class CanonicalCsvTests
+{
+    private const string LabsHeader = "patient_id,collected_at,test_code,test_name,value,unit,reference_range\n";
+
+    [Theory]
+    [InlineData("P1,2025-13-01,2890-2,,1.2,g/g,", "collected_at", ErrorCodes.InvalidDate)]
+    [InlineData("P1,03/04/2025,2890-2,,1.2,g/g,", "collected_at", ErrorCodes.AmbiguousDate)]
+    [InlineData(",2025-03-01,2890-2,,1.2,g/g,", "patient_id", ErrorCodes.MissingValue)]
+    [InlineData("P1,,2890-2,,1.2,g/g,", "collected_at", ErrorCodes.MissingValue)]
+    [InlineData("P1,2025-03-01,2890-2,,abc,g/g,", "value", ErrorCodes.InvalidLabValue)]
+    [InlineData("P1,2025-03-01,2890-2,,,g/g,", "value", ErrorCodes.MissingValue)]
+    [InlineData("P1,2025-03-01,,,1.2,g/g,", "test_code", ErrorCodes.MissingValue)]
+    [InlineData("P1,2025-03-01,2890-2,,1.2,g/g,,extra", null, ErrorCodes.FieldCount)]
+    public async Task Lab_rows_are_rejected_with_line_column_and_code(string row, string? column, string code)
+    {
+        var (outcome, sink) = await CsvIngestion.RunAsync(LabsHeader + "P0,2025-03-01,2890-2,,1.1,g/g,\n" + row + "\n");
+
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal(3, rejection.Line);
+        Assert.Equal(column, rejection.Column);
+        Assert.Equal(code, rejection.Code);
+        Assert.Equal(2, outcome.Report.RowsRead);
+        Assert.Equal(1, outcome.Report.RowsUsed);
+        Assert.Single(sink.Labs);
+    }
+
+    [Fact]
+    public async Task Every_row_is_accounted_for()
+    {
+        var text = LabsHeader
+            + "P1,2025-03-01,2890-2,,1.2,g/g,\n"
+            + "P1,2025-03-01,2951-2,Sodium,140,mmol/L,\n"
+            + "\n"
+            + "P2,2025-02-30,2890-2,,1.2,g/g,\n"
+            + "P2,2025-03-01,,UPCR,1.4,mg/dL,\n";
+
+        var (outcome, _) = await CsvIngestion.RunAsync(text);
+        var report = outcome.Report;
+
+        Assert.Equal(4, report.RowsRead);
+        Assert.Equal(report.RowsRead, report.RowsUsed + report.RowsIgnored + report.RowsRejected);
+        Assert.Equal((2, 1, 1, 1), (report.RowsUsed, report.RowsIgnored, report.RowsRejected, report.BlankLines));
+        Assert.Equal(ErrorCodes.TestNotRecognised, Assert.Single(report.Ignored).Code);
+        Assert.Equal(ErrorCodes.UnitNotRecognised, Assert.Single(report.Warnings).Code);
+        Assert.Equal(["P1", "P2"], report.Patients);
+    }
+
+    [Fact]
+    public async Task Line_numbers_count_lines_inside_quoted_fields()
+    {
+        var text = LabsHeader + "P1,2025-03-01,2890-2,\"UPCR\nrandom urine\",1.2,g/g,\nP1,2025-03-02,2890-2,,oops,g/g,\n";
+
+        var (outcome, sink) = await CsvIngestion.RunAsync(text);
+
+        Assert.Equal(2, Assert.Single(sink.Labs).Source.Line);
+        Assert.Equal(4, Assert.Single(outcome.Report.Rejections).Line);
+    }
+
+    [Theory]
+    [InlineData(",")]
+    [InlineData(";")]
+    [InlineData("\t")]
+    public async Task Comma_semicolon_and_tab_delimiters(string delimiter)
+    {
+        var text = string.Join(delimiter, "patient_id", "collected_at", "test_code", "value", "unit") + "\r\n" + string.Join(delimiter, "P1", "2025-03-01", "2890-2", "1.5", "g/g") + "\r\n";
+
+        var (_, sink) = await CsvIngestion.RunAsync(text);
+
+        Assert.Equal(1.5m, Assert.Single(sink.Labs).Value.Number);
+    }
+
+    [Fact]
+    public async Task Rfc4180_quoting_keeps_delimiters_and_quotes_inside_fields()
+    {
+        var text = "patient_id,drug_name,dose,dose_unit,start_date\nP1,\"Mycophenolate mofetil, 500 \"\"MG\"\" tablet\",500,mg,2025-01-01\n";
+
+        var (_, sink) = await CsvIngestion.RunAsync(text);
+
+        var medication = Assert.Single(sink.Medications);
+        Assert.Equal("Mycophenolate mofetil, 500 \"MG\" tablet", medication.DrugName);
+        Assert.Equal("mycophenolate-mofetil", medication.Ingredient);
+    }
+
+    [Fact]
+    public async Task Units_are_converted_and_the_conversion_recorded()
+    {
+        var (_, sink) = await CsvIngestion.RunAsync(LabsHeader + "P1,2025-03-01,2890-2,,226.24,mg/mmol,\n");
+
+        var lab = Assert.Single(sink.Labs);
+        Assert.Equal(2.0m, lab.Value.Number);
+        Assert.Equal("g/g", lab.Unit);
+        Assert.Equal("226.24", lab.RawValue);
+        Assert.Equal("mg/mmol", lab.RawUnit);
+        Assert.Contains("113.12", lab.Conversion, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_unit_is_never_guessed()
+    {
+        var (outcome, sink) = await CsvIngestion.RunAsync(LabsHeader + "P1,2025-03-01,2890-2,,1.5,furlongs,\n");
+
+        var lab = Assert.Single(sink.Labs);
+        Assert.False(lab.UnitRecognized);
+        Assert.Equal("furlongs", lab.Unit);
+        Assert.Equal(1.5m, lab.Value.Number);
+        Assert.Contains("furlongs", Assert.Single(outcome.Report.Warnings).What, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("阳性", Qualitative.Positive)]
+    [InlineData("阴性", Qualitative.Negative)]
+    [InlineData("++", Qualitative.Positive)]
+    [InlineData("-", Qualitative.Negative)]
+    [InlineData("Not Detected", Qualitative.Negative)]
+    [InlineData("±", Qualitative.Equivocal)]
+    public async Task Qualitative_results(string value, Qualitative expected)
+    {
+        var (_, sink) = await CsvIngestion.RunAsync(LabsHeader + $"P1,2025-03-01,2106-3,,{value},,\n");
+
+        Assert.Equal(expected, Assert.Single(sink.Labs).Value.Result);
+    }
+
+    [Theory]
+    [InlineData("<5", "<", 5)]
+    [InlineData(">= 1000", ">=", 1000)]
+    [InlineData("＜0.1", "<", 0.1)]
+    public async Task Censored_values(string value, string comparator, double number)
+    {
+        var (_, sink) = await CsvIngestion.RunAsync(LabsHeader + $"P1,2025-03-01,21198-7,,{value},mIU/mL,\n");
+
+        var lab = Assert.Single(sink.Labs);
+        Assert.Equal(LabValueKind.Censored, lab.Value.Kind);
+        Assert.Equal(comparator, lab.Value.Comparator);
+        Assert.Equal((decimal)number, lab.Value.Number);
+    }
+
+    [Fact]
+    public async Task Chinese_headers_and_test_names_in_GB18030_are_read_without_being_told()
+    {
+        var text = "病历号,采样时间,项目名称,结果,单位\nP7,2025/05/18 09:10,尿蛋白/肌酐比值,1.8,g/g\nP7,2025/05/18,尿妊娠试验,阴性,\n";
+        var (outcome, sink) = await CsvIngestion.RunAsync(Encoding.GetEncoding("GB18030").GetBytes(text));
+
+        Assert.Equal("gb18030", outcome.Report.Encoding);
+        Assert.Equal(["upcr", "urine-hcg"], sink.Labs.Select(l => l.TestId));
+        Assert.Equal(new TimeOnly(9, 10), sink.Labs.First().CollectedAt.Time);
+    }
+
+    [Theory]
+    [InlineData("utf-16le")]
+    [InlineData("utf-16be")]
+    [InlineData("utf-8-bom")]
+    public async Task Unicode_with_byte_order_marks(string encodingName)
+    {
+        var encoding = encodingName switch
+        {
+            "utf-16le" => (Encoding)new UnicodeEncoding(false, true),
+            "utf-16be" => new UnicodeEncoding(true, true),
+            _ => new UTF8Encoding(true),
+        };
+        var (outcome, sink) = await CsvIngestion.RunAsync("病历号\t采样时间\t项目代码\t结果\t单位\nP1\t2025-03-01\t2890-2\t1.2\tg/g\n", encoding: encoding);
+
+        Assert.Equal(encodingName, outcome.Report.Encoding);
+        Assert.Single(sink.Labs);
+    }
+
+    [Fact]
+    public async Task A_row_claiming_another_site_is_rejected()
+    {
+        var (outcome, sink) = await CsvIngestion.RunAsync("patient_id,site_id,sex,birth_date\nP1,site-001,F,1990-01-01\nP2,site-999,M,1980-01-01\n");
+
+        Assert.Single(sink.Demographics);
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal(ErrorCodes.SiteMismatch, rejection.Code);
+        Assert.Equal("site_id", rejection.Column);
+    }
+
+    [Theory]
+    [InlineData("", ErrorCodes.FileEmpty)]
+    [InlineData("name,address\nAlice,1 Main St\n", ErrorCodes.FileUnknownKind)]
+    [InlineData("patient_id,collected_at,test_code,value,drug_name,start_date\nP1,2025-01-01,2890-2,1,x,2025-01-01\n", ErrorCodes.FileAmbiguousKind)]
+    public async Task Files_that_cannot_be_read_are_quarantined_with_a_reason(string text, string code)
+    {
+        var (outcome, sink) = await CsvIngestion.RunAsync(text);
+
+        Assert.True(outcome.Quarantine);
+        Assert.Equal(UploadStatus.Quarantined, outcome.Report.Status);
+        Assert.Equal(code, Assert.Single(outcome.Report.Rejections).Code);
+        Assert.Empty(sink.Shards);
+    }
+
+    [Fact]
+    public async Task Malformed_quoting_stops_reading_but_keeps_the_rows_before_it()
+    {
+        var text = LabsHeader + "P1,2025-03-01,2890-2,,1.2,g/g,\nP1,2025-03-02,2890-2,\"bad\"x,1.3,g/g,\nP1,2025-03-03,2890-2,,1.4,g/g,\n";
+
+        var (outcome, sink) = await CsvIngestion.RunAsync(text);
+
+        Assert.False(outcome.Quarantine);
+        Assert.Equal(UploadStatus.Partial, outcome.Report.Status);
+        Assert.Single(sink.Labs);
+        Assert.Equal(ErrorCodes.FileMalformedCsv, Assert.Single(outcome.Report.Rejections).Code);
+        Assert.Equal(3, outcome.Report.Rejections[0].Line);
+    }
+
+    [Fact]
+    public async Task A_declared_day_first_date_format_is_honoured()
+    {
+        var settings = ParseSettings.Default with { DateFormat = "dd/MM/yyyy" };
+
+        var (_, sink) = await CsvIngestion.RunAsync(LabsHeader + "P1,03/04/2025,2890-2,,1.2,g/g,\n", settings);
+
+        Assert.Equal(new DateOnly(2025, 4, 3), Assert.Single(sink.Labs).CollectedAt.Date);
+    }
+
+    [Fact]
+    public async Task A_site_profile_adds_column_names_and_local_codes()
+    {
+        var profile = new SiteProfile
+        {
+            Columns = new() { ["patient_id"] = ["PatNo"], ["test_code"] = ["ItemCode"] },
+            LocalTestCodes = new() { ["UPC01"] = "2890-2" },
+            DecimalSeparator = ",",
+        };
+        var text = "PatNo;collected_at;ItemCode;value;unit\nP1;2025-03-01;UPC01;1,25;g/g\n";
+
+        var (_, sink) = await CsvIngestion.RunAsync(text, ParseSettings.Default with { Profile = profile });
+
+        var lab = Assert.Single(sink.Labs);
+        Assert.Equal("upcr", lab.TestId);
+        Assert.Equal(1.25m, lab.Value.Number);
+    }
+
+    [Fact]
+    public async Task The_content_hash_covers_every_byte()
+    {
+        var bytes = Encoding.UTF8.GetBytes(LabsHeader + "P1,2025-03-01,2890-2,,1.2,g/g,\n");
+
+        var (outcome, _) = await CsvIngestion.RunAsync(bytes);
+
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), outcome.Report.Sha256);
+        Assert.Equal(bytes.Length, outcome.Report.Bytes);
+    }
+
+    [Fact]
+    public async Task Large_uploads_are_flushed_in_parts_that_do_not_depend_on_timing()
+    {
+        var text = new StringBuilder(LabsHeader);
+        for (var i = 0; i < 2_500; i++)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"P{i % 7},2025-03-01,2890-2,,{i}.5,g/g,\n");
+        }
+
+        var (first, sinkA) = await CsvIngestion.RunAsync(text.ToString(), flushThreshold: 1_000);
+        var (_, sinkB) = await CsvIngestion.RunAsync(text.ToString(), flushThreshold: 1_000);
+
+        Assert.Equal(2_500, first.Report.RowsUsed);
+        Assert.Equal(3, sinkA.Shards.Select(s => s.Part).Distinct().Count());
+        Assert.Equal(
+            ServerlessScreening.Verdicts.ContractJson.Serialize(sinkA.Shards),
+            ServerlessScreening.Verdicts.ContractJson.Serialize(sinkB.Shards));
+    }
+
+    [Fact]
+    public async Task Medication_rows_keep_dose_route_frequency_and_dates()
+    {
+        var text = "patient_id,药品名称,剂量,剂量单位,频次,给药途径,开始日期,结束日期\nP1,吗替麦考酚酯胶囊,0.5,g,bid,口服,2025-01-01,2025-03-01\nP1,x,1,mg,qd,oral,2025-03-01,2025-02-01\n";
+
+        var (outcome, sink) = await CsvIngestion.RunAsync(text);
+
+        var medication = Assert.Single(sink.Medications);
+        Assert.Equal(("mycophenolate-mofetil", 0.5m, "g", "bid", "口服"), (medication.Ingredient, medication.Dose!.Value, medication.DoseUnit, medication.Frequency, medication.Route));
+        Assert.Equal(new DateOnly(2025, 3, 1), medication.End);
+        Assert.Contains("immunosuppressant", medication.Classes);
+        Assert.Equal(ErrorCodes.EndBeforeStart, Assert.Single(outcome.Report.Rejections).Code);
+    }
+}
