@@ -1,0 +1,154 @@
+using NJsonSchema;
+using ServerlessScreening.Ingestion;
+using ServerlessScreening.Pipeline.Storage;
+using ServerlessScreening.Verdicts;
+
+namespace ServerlessScreening.Pipeline.Tests;
+
+/// <summary>The pipeline against a real Azurite: ingestion, evaluation, idempotency and order independence.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class PipelineTests(AzuriteFixture azurite)
+{
+    private const string Patients = "patient_id,sex,birth_date,screening_date\nP1,F,1990-04-12,2025-06-01\nP2,M,2010-02-01,2025-06-01\nP3,F,1985-08-20,2025-06-01\n";
+    private const string Labs = "patient_id,collected_at,test_code,value,unit\nP1,2025-05-20,2890-2,1.42,g/g\nP2,2025-05-20,2890-2,1.6,g/g\nP3,2025-05-10,2890-2,0.4,g/g\n";
+    private const string Medications = "patient_id,drug_name,dose,dose_unit,start_date,end_date\nP1,Mycophenolate mofetil,1000,mg,2024-09-01,\n";
+    private const string Manifest = "{ \"coverage\": { \"from\": \"2024-06-01\", \"to\": \"2025-06-01\" } }";
+
+    [Fact]
+    public async Task Uploads_become_one_verdict_per_patient()
+    {
+        var site = SiteScenario.Create(azurite, "basic");
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        await site.UploadAndProcessAsync("labs.csv", Labs);
+        await site.DrainAsync();
+
+        Assert.Equal(Outcomes.NeedsReview, (await site.VerdictAsync("P1"))!.Outcome);
+        Assert.Equal(Outcomes.Ineligible, (await site.VerdictAsync("P2"))!.Outcome); // 15 years old
+        var p3 = (await site.VerdictAsync("P3"))!;
+        Assert.Equal(Outcomes.Ineligible, p3.Outcome); // UPCR 0.4 g/g
+        var inc04 = p3.Criteria.Single(c => c.Id == "INC04");
+        Assert.Equal(CriterionStatus.Fail, inc04.Status);
+        Assert.Equal($"uploads/{site.SiteId}/labs.csv", Assert.Single(inc04.Evidence).Source);
+        Assert.Equal(4, inc04.Evidence[0].Line);
+        Assert.Equal(2, p3.Inputs.Count);
+
+        var report = (await site.Store.ReadAsync<IngestionReport>(StorageLayout.ReportsContainer, StorageLayout.ReportBlob($"{site.SiteId}/labs.csv"), CancellationToken.None))!.Value;
+        Assert.Equal((3, 3), (report.RowsRead, report.RowsUsed));
+        Assert.Equal(["P1", "P2", "P3"], report.Patients);
+    }
+
+    [Fact]
+    public async Task Processing_the_same_upload_again_changes_nothing()
+    {
+        var site = SiteScenario.Create(azurite, "dup");
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        await site.UploadAndProcessAsync("labs.csv", Labs);
+        await site.DrainAsync();
+        var before = await site.VerdictTextAsync("P1");
+
+        await site.ProcessAsync("labs.csv");
+        await site.ProcessAsync("patients.csv");
+        await site.DrainAsync();
+
+        Assert.Equal(before, await site.VerdictTextAsync("P1"));
+        Assert.Equal(1, await site.HistoryCountAsync("P1"));
+        Assert.Single(await site.EventsAsync(), e => e["data"]!["patientId"]!.ToString() == "P1");
+    }
+
+    [Fact]
+    public async Task Copies_of_every_upload_under_new_names_change_no_decision()
+    {
+        var site = SiteScenario.Create(azurite, "copies");
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        await site.UploadAndProcessAsync("labs.csv", Labs);
+        await site.DrainAsync();
+        var before = await site.VerdictAsync("P3");
+
+        await site.UploadAndProcessAsync("resent/labs-copy.csv", Labs);
+        await site.UploadAndProcessAsync("a-patients-again.csv", Patients);
+        await site.DrainAsync();
+        var after = (await site.VerdictAsync("P3"))!;
+
+        Assert.Equal(before!.Criteria.Select(c => (c.Id, c.Status, c.Reason)), after.Criteria.Select(c => (c.Id, c.Status, c.Reason)));
+        Assert.Single(after.Criteria.Single(c => c.Id == "INC04").Evidence);
+        Assert.Equal(4, after.Inputs.Count); // every name the content arrived under is an input
+    }
+
+    [Fact]
+    public async Task A_manifest_arriving_after_its_files_gives_the_same_verdict_as_before_them()
+    {
+        var before = SiteScenario.Create(azurite, "order");
+        await before.UploadAndProcessAsync("manifest.json", Manifest);
+        await before.UploadAndProcessAsync("patients.csv", Patients);
+        await before.UploadAndProcessAsync("medications.csv", Medications);
+        await before.UploadAndProcessAsync("labs.csv", Labs);
+        await before.DrainAsync();
+
+        var after = SiteScenario.Create(azurite, "order");
+        await after.UploadAndProcessAsync("labs.csv", Labs);
+        await after.UploadAndProcessAsync("medications.csv", Medications);
+        await after.UploadAndProcessAsync("patients.csv", Patients);
+        await after.DrainAsync();
+        Assert.Equal(CriterionStatus.Unknown, (await after.VerdictAsync("P1"))!.Criteria.Single(c => c.Id == "EXC01").Status);
+        await after.UploadAndProcessAsync("manifest.json", Manifest);
+        await after.DrainAsync();
+
+        foreach (var patient in new[] { "P1", "P2", "P3" })
+        {
+            var expected = (await before.VerdictTextAsync(patient))!.Replace(before.SiteId, "SITE", StringComparison.Ordinal);
+            var actual = (await after.VerdictTextAsync(patient))!.Replace(after.SiteId, "SITE", StringComparison.Ordinal);
+            Assert.Equal(expected, actual);
+        }
+
+        Assert.Equal(CriterionStatus.Pass, (await after.VerdictAsync("P1"))!.Criteria.Single(c => c.Id == "EXC01").Status);
+    }
+
+    [Fact]
+    public async Task A_manifest_that_changes_how_a_file_is_read_causes_it_to_be_read_again()
+    {
+        var site = SiteScenario.Create(azurite, "reread");
+        await site.UploadAndProcessAsync("patients.csv", "patient_id,sex,birth_date\nP1,F,12/04/1990\n");
+        var first = (await site.Store.ReadAsync<IngestionReport>(StorageLayout.ReportsContainer, StorageLayout.ReportBlob($"{site.SiteId}/patients.csv"), CancellationToken.None))!.Value;
+        Assert.Equal(ErrorCodes.AmbiguousDate, Assert.Single(first.Rejections).Code);
+
+        await site.UploadAndProcessAsync("patients.csv.manifest.json", "{ \"dateFormat\": \"dd/MM/yyyy\" }");
+        await site.DrainAsync();
+
+        var second = (await site.Store.ReadAsync<IngestionReport>(StorageLayout.ReportsContainer, StorageLayout.ReportBlob($"{site.SiteId}/patients.csv"), CancellationToken.None))!.Value;
+        Assert.Empty(second.Rejections);
+        Assert.Equal(CriterionStatus.Pass, (await site.VerdictAsync("P1"))!.Criteria.Single(c => c.Id == "INC02").Status);
+    }
+
+    [Fact]
+    public async Task A_file_that_cannot_be_read_is_quarantined_intact_with_its_report()
+    {
+        var site = SiteScenario.Create(azurite, "quarantine");
+        const string content = "name,address\nAlice,1 Main St\n";
+        await site.UploadAndProcessAsync("mystery.csv", content);
+
+        Assert.Equal(content, await site.Store.ReadTextAsync(StorageLayout.QuarantineContainer, $"{site.SiteId}/mystery.csv", CancellationToken.None));
+        var report = (await site.Store.ReadAsync<IngestionReport>(StorageLayout.ReportsContainer, StorageLayout.ReportBlob($"{site.SiteId}/mystery.csv"), CancellationToken.None))!.Value;
+        Assert.Equal(UploadStatus.Quarantined, report.Status);
+        Assert.Equal(ErrorCodes.FileUnknownKind, Assert.Single(report.Rejections).Code);
+        Assert.DoesNotContain("Alice", System.Text.Json.JsonSerializer.Serialize(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Result_events_follow_the_schema_and_carry_the_verdict_digest_as_id()
+    {
+        var site = SiteScenario.Create(azurite, "events");
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        await site.UploadAndProcessAsync("labs.csv", Labs);
+        await site.DrainAsync();
+
+        var schema = await JsonSchema.FromFileAsync(Path.Combine(AzuriteFixture.Repository, "schemas", "result-event.schema.json"));
+        var events = await site.EventsAsync();
+        Assert.Equal(3, events.Count);
+        foreach (var resultEvent in events)
+        {
+            Assert.Empty(schema.Validate(resultEvent.ToString()));
+            var verdict = (await site.VerdictAsync(resultEvent["data"]!["patientId"]!.ToString()))!;
+            Assert.Equal(ContractJson.ContentDigest(verdict), resultEvent["id"]!.ToString());
+        }
+    }
+}
