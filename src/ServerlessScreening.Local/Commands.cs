@@ -77,7 +77,10 @@ public static class Commands
     private static void Show(RunResult result, RunOptions options)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("Screening outcomes");
-        table.AddColumns("Site", "Patient", "Outcome", "Failed", "Unknown", "To confirm");
+        table.AddColumn(new TableColumn("Site").NoWrap());
+        table.AddColumn(new TableColumn("Patient").NoWrap());
+        table.AddColumn(new TableColumn("Outcome").NoWrap());
+        table.AddColumns("Failed", "Unknown", "To confirm");
         foreach (var verdict in result.Verdicts.OrderBy(v => v.SiteId, StringComparer.Ordinal).ThenBy(v => v.PatientId, StringComparer.Ordinal))
         {
             table.AddRow(

@@ -1,0 +1,79 @@
+using Newtonsoft.Json.Linq;
+
+namespace ServerlessScreening.Local.Tests;
+
+/// <summary>End to end: the `screening` program on folders of uploads, through Azurite and the real triggers.</summary>
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("screening-e2e-");
+
+    public void Dispose() => _work.Delete(recursive: true);
+
+    [Fact]
+    public async Task Run_writes_one_verdict_per_patient_and_the_reports_and_leaves_nothing_running()
+    {
+        var input = _work.CreateSubdirectory("uploads");
+        var site = input.CreateSubdirectory("site-e2e");
+        await File.WriteAllTextAsync(Path.Combine(site.FullName, "patients.csv"), "patient_id,sex,birth_date,screening_date\nTEEN,M,2010-02-01,2025-06-01\nLOW,F,1985-08-20,2025-06-01\nHIGH,F,1990-04-12,2025-06-01\n");
+        await File.WriteAllTextAsync(Path.Combine(site.FullName, "labs.csv"), "patient_id,collected_at,test_code,value,unit\nTEEN,2025-05-20,2890-2,1.6,g/g\nLOW,2025-05-10,2890-2,0.4,g/g\nHIGH,2025-05-20,2890-2,160,mg/mmol\n");
+        var output = Path.Combine(_work.FullName, "out");
+        var azuritesBefore = ScreeningCommand.AzuriteProcesses();
+        var foldersBefore = ScreeningCommand.AzuriteDataFolders();
+
+        var (exitCode, stdout, stderr) = await ScreeningCommand.RunAsync("run", input.FullName, "--out", output);
+
+        Assert.True(exitCode == 0, stdout + stderr);
+        Assert.Equal("ineligible", Outcome(output, "TEEN"));
+        Assert.Equal("ineligible", Outcome(output, "LOW"));
+        Assert.Equal("needs-review", Outcome(output, "HIGH"));
+        var high = JObject.Parse(await File.ReadAllTextAsync(Path.Combine(output, "site-e2e", "HIGH.json")));
+        var inc04 = high["criteria"]!.Single(c => c["id"]!.ToString() == "INC04");
+        Assert.Equal("pass", inc04["status"]!.ToString());
+        Assert.Equal("uploads/site-e2e/labs.csv", inc04["evidence"]![0]!["source"]!.ToString());
+        Assert.Equal(4, (int)inc04["evidence"]![0]!["line"]!);
+        Assert.True(File.Exists(Path.Combine(output, "site-e2e", "labs.csv.report.json")));
+        Assert.True(File.Exists(Path.Combine(output, "site-e2e", "screening-report.md")));
+        Assert.Contains("TEEN", stdout, StringComparison.Ordinal);
+        Assert.Equal(azuritesBefore, ScreeningCommand.AzuriteProcesses());
+        Assert.Equal(foldersBefore, ScreeningCommand.AzuriteDataFolders());
+    }
+
+    [Fact]
+    public async Task Run_on_a_missing_folder_fails_with_a_clear_message()
+    {
+        var (exitCode, _, stderr) = await ScreeningCommand.RunAsync("run", Path.Combine(_work.FullName, "nowhere"), "--out", Path.Combine(_work.FullName, "out"));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("does not exist", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_without_out_is_a_usage_error()
+    {
+        var (exitCode, _, stderr) = await ScreeningCommand.RunAsync("run", _work.FullName);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--out", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_runs_the_sample_site_and_shows_every_outcome()
+    {
+        var output = Path.Combine(_work.FullName, "demo");
+
+        var (exitCode, stdout, stderr) = await ScreeningCommand.RunAsync("demo", "--out", output);
+
+        Assert.True(exitCode == 0, stdout + stderr);
+        Assert.Equal("potentially-eligible", Outcome(output, "P001", "site-demo"));
+        Assert.Equal("ineligible", Outcome(output, "P002", "site-demo"));
+        Assert.Equal("needs-review", Outcome(output, "P005", "site-demo"));
+        Assert.Equal("eligible", Outcome(output, "P008", "site-demo"));
+        foreach (var outcome in new[] { "eligible", "potentially-eligible", "needs-review", "ineligible" })
+        {
+            Assert.Contains(outcome, stdout, StringComparison.Ordinal);
+        }
+    }
+
+    private static string Outcome(string output, string patient, string site = "site-e2e") =>
+        JObject.Parse(File.ReadAllText(Path.Combine(output, site, patient + ".json")))["outcome"]!.ToString();
+}
