@@ -16,9 +16,17 @@ namespace ServerlessScreening.Functions;
 /// </summary>
 public sealed class ScreeningFunctions(UploadProcessor uploads, PatientEvaluator evaluator)
 {
+    // In Azure the app runs on the Flex Consumption plan, where blob triggers are sourced from Event Grid (see
+    // infra/). Core Tools against Azurite has no Event Grid: build with -p:BlobTriggerSource=Polling for that.
+#if BLOB_TRIGGER_POLLING
+    private const BlobTriggerSource UploadSource = BlobTriggerSource.LogsAndContainerScan;
+#else
+    private const BlobTriggerSource UploadSource = BlobTriggerSource.EventGrid;
+#endif
+
     [Function("ingest")]
     public Task IngestAsync(
-        [BlobTrigger(StorageLayout.UploadTriggerPath, Connection = StorageLayout.ConnectionName)] BlobClient upload,
+        [BlobTrigger(StorageLayout.UploadTriggerPath, Source = UploadSource, Connection = StorageLayout.ConnectionName)] BlobClient upload,
         CancellationToken cancellationToken) =>
         uploads.ProcessAsync(upload.Name, Activity.Current?.Id, cancellationToken);
 
