@@ -66,6 +66,26 @@ public sealed partial class ProtocolLinterTests
     }
 
     [Fact]
+    public async Task Every_protocol_file_validates_against_the_format_schema()
+    {
+        var schema = await NJsonSchema.JsonSchema.FromFileAsync(Path.Combine(TestPaths.Repository, "protocols", "protocol.schema.json"));
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(TestPaths.Repository, "protocols"), "*.protocol.json"))
+        {
+            var errors = schema.Validate(await File.ReadAllTextAsync(file));
+            Assert.True(errors.Count == 0, file + ": " + string.Join("; ", errors.Select(e => $"{e.Path}: {e.Kind}")));
+        }
+    }
+
+    [Fact]
+    public async Task The_format_schema_rejects_an_unknown_rule_type()
+    {
+        var schema = await NJsonSchema.JsonSchema.FromFileAsync(Path.Combine(TestPaths.Repository, "protocols", "protocol.schema.json"));
+        var broken = (await File.ReadAllTextAsync(TestPaths.Protocol)).Replace("\"type\": \"age\"", "\"type\": \"agee\"", StringComparison.Ordinal);
+
+        Assert.NotEmpty(schema.Validate(broken));
+    }
+
+    [Fact]
     public void The_protocol_hash_is_of_the_file_bytes()
     {
         var bytes = File.ReadAllBytes(TestPaths.Protocol);
