@@ -56,11 +56,51 @@ public sealed class EvaluationContext
             (ScreeningDate, ScreeningDateSource) = defaults.For(patient.SiteId);
         }
 
+        // Two passes so each test's list is allocated once at its final size.
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var lab in patient.Labs)
+        {
+            counts[lab.TestId] = counts.GetValueOrDefault(lab.TestId) + 1;
+        }
+
+        _labsByTest = new Dictionary<string, List<LabResult>>(counts.Count, StringComparer.Ordinal);
+        foreach (var (test, count) in counts)
+        {
+            _labsByTest[test] = new List<LabResult>(count);
+        }
+
+        foreach (var lab in patient.Labs)
+        {
+            _labsByTest[lab.TestId].Add(lab);
+        }
+
         ConsentDate = patient.Demographics.Where(d => d.ConsentDate is not null).Select(d => d.ConsentDate!.Value).DefaultIfEmpty(ScreeningDate).Max();
         RandomizationDate = patient.Demographics.Where(d => d.RandomizationDate is not null).Select(d => d.RandomizationDate!.Value).DefaultIfEmpty(ScreeningDate).Max();
     }
 
+    private readonly Dictionary<string, List<LabResult>> _labsByTest;
+    private readonly HashSet<string> _sorted = new(StringComparer.Ordinal);
+
     public PatientRecord Patient { get; }
+
+    /// <summary>
+    /// The patient's results of one test, most recent first (<see cref="Rules.LabQuery.MostRecentFirst"/>). Indexed once
+    /// per evaluation and sorted on first use, because many rules ask for the same tests.
+    /// </summary>
+    public IReadOnlyList<LabResult> LabsOf(string testId)
+    {
+        if (!_labsByTest.TryGetValue(testId, out var labs))
+        {
+            return [];
+        }
+
+        if (_sorted.Add(testId))
+        {
+            labs.Sort(Rules.LabQuery.MostRecentFirst);
+        }
+
+        return labs;
+    }
 
     public LabCatalog Labs { get; }
 

@@ -5,6 +5,30 @@ namespace ServerlessScreening.Text;
 /// <summary>Canonical forms used to match names that sites spell in many ways.</summary>
 public static class Keys
 {
+    private const int CacheLimit = 100_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> NameCache = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// <see cref="Name"/> for the short texts that repeat across rows and patients (routes, code systems, condition
+    /// names): normalised once, then looked up. Bounded, so adversarial input cannot grow it without limit.
+    /// </summary>
+    public static string CachedName(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (NameCache.TryGetValue(text, out var key))
+        {
+            return key;
+        }
+
+        key = Name(text);
+        if (text.Length <= 200 && NameCache.Count < CacheLimit)
+        {
+            NameCache.TryAdd(text, key);
+        }
+
+        return key;
+    }
+
     /// <summary>
     /// Header and name key: Unicode-compatibility normalised (full-width forms become ASCII),
     /// lower-case invariant, with spaces, underscores and hyphens removed, as INPUTS.md specifies for headers.

@@ -36,7 +36,7 @@ public sealed record AllNegativeRule : Rule
         }
 
         var window = Window.Resolve(context);
-        var all = LabQuery.InWindow(context, Groups.SelectMany(g => g.Tests).ToHashSet(StringComparer.Ordinal), window);
+        var all = LabQuery.InWindow(context, Groups.SelectMany(g => g.Tests).Distinct(StringComparer.Ordinal).ToList(), window);
         var positives = all.Where(l => LabCondition.Interpret(l, context.Labs) == Qualitative.Positive).ToList();
         if (positives.Count > 0)
         {

@@ -30,7 +30,7 @@ public static class CodeSystems
 {
     public static string Key(string? system)
     {
-        var key = Text.Keys.Name(system ?? string.Empty);
+        var key = Text.Keys.CachedName(system ?? string.Empty);
         return key switch
         {
             _ when key.Contains("snomed", StringComparison.Ordinal) || key.EndsWith("/sct", StringComparison.Ordinal) => "snomed",
@@ -104,16 +104,16 @@ public sealed record ClinicalEventRule : Rule
 
     private bool IsMatch(ClinicalFact fact)
     {
-        var name = Text.Keys.Name(fact.Name ?? string.Empty);
+        var name = Text.Keys.CachedName(fact.Name ?? string.Empty);
         var byCode = Codes.Any(c => c.Matches(fact.CodeSystem, fact.Code));
-        var byName = name.Length > 0 && Names.Any(n => name.Contains(Text.Keys.Name(n), StringComparison.Ordinal));
+        var byName = name.Length > 0 && Names.Any(n => name.Contains(Text.Keys.CachedName(n), StringComparison.Ordinal));
         if (!byCode && !byName)
         {
             return false;
         }
 
         var excluded = ExcludeCodes.Any(c => c.Matches(fact.CodeSystem, fact.Code))
-            || (name.Length > 0 && ExcludeNames.Any(n => name.Contains(Text.Keys.Name(n), StringComparison.Ordinal)));
+            || (name.Length > 0 && ExcludeNames.Any(n => name.Contains(Text.Keys.CachedName(n), StringComparison.Ordinal)));
         return !excluded;
     }
 

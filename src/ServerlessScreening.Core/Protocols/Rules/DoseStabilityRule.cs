@@ -24,9 +24,12 @@ public sealed record DoseStabilityRule : Rule
     {
         ArgumentNullException.ThrowIfNull(context);
         var window = Window.Resolve(context);
-        var byIngredient = context.Patient.Medications
-            .Where(m => Drugs.Matches(m.Classes, m.Ingredient, m.Route))
-            .GroupBy(m => m.Ingredient ?? Text.Keys.Name(m.DrugName), StringComparer.Ordinal)
+        // Only drugs taken in the window matter, but their earlier records decide whether a record in it is a refill.
+        var selected = context.Patient.Medications.Where(m => Drugs.Matches(m.Classes, m.Ingredient, m.Route)).ToList();
+        var inWindow = selected.Where(m => window.Overlaps(m.Start, m.End)).Select(IngredientKey).ToHashSet(StringComparer.Ordinal);
+        var byIngredient = selected
+            .Where(m => inWindow.Contains(IngredientKey(m)))
+            .GroupBy(IngredientKey, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal);
 
         var unstable = new List<(string Text, MedicationRecord Record)>();
@@ -102,6 +105,8 @@ public sealed record DoseStabilityRule : Rule
             ? new RuleResult(CriterionStatus.Pass, $"no {Label} {Window.Describe(context)}", [])
             : new RuleResult(CriterionStatus.Pass, $"{Label} at a constant dose through {Window.Describe(context)}", stable.Select(m => EvidenceOf.Medication(m, "constant dose through the window")).ToList());
     }
+
+    private static string IngredientKey(MedicationRecord record) => record.Ingredient ?? Text.Keys.CachedName(record.DrugName);
 
     private static List<Course> Courses(IEnumerable<MedicationRecord> records)
     {

@@ -221,15 +221,54 @@ public sealed record LabCondition
 /// <summary>Results of a set of tests inside a window, most recent first.</summary>
 public static class LabQuery
 {
+    /// <summary>Most recent first: by date, then time (a result without a time counts as the end of its day), then source and line.</summary>
+    public static readonly IComparer<LabResult> MostRecentFirst = Comparer<LabResult>.Create((a, b) =>
+    {
+        var order = b.CollectedAt.Date.CompareTo(a.CollectedAt.Date);
+        if (order != 0)
+        {
+            return order;
+        }
+
+        order = (b.CollectedAt.Time ?? TimeOnly.MaxValue).CompareTo(a.CollectedAt.Time ?? TimeOnly.MaxValue);
+        if (order != 0)
+        {
+            return order;
+        }
+
+        order = string.CompareOrdinal(a.Source.Blob, b.Source.Blob);
+        return order != 0 ? order : a.Source.Line.CompareTo(b.Source.Line);
+    });
+
     public static List<LabResult> InWindow(EvaluationContext context, IReadOnlyCollection<string> tests, DateRange window)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Patient.Labs
-            .Where(l => tests.Contains(l.TestId) && window.Contains(l.CollectedAt.Date))
-            .OrderByDescending(l => l.CollectedAt.Date)
-            .ThenByDescending(l => l.CollectedAt.Time ?? TimeOnly.MaxValue)
-            .ThenBy(l => l.Source.Blob, StringComparer.Ordinal)
-            .ThenBy(l => l.Source.Line)
-            .ToList();
+        ArgumentNullException.ThrowIfNull(tests);
+        var results = new List<LabResult>();
+        foreach (var test in tests)
+        {
+            // Most recent first: skip results after the window, stop at the first one before it.
+            foreach (var lab in context.LabsOf(test))
+            {
+                var date = lab.CollectedAt.Date;
+                if (date < window.From)
+                {
+                    break;
+                }
+
+                if (date <= window.To)
+                {
+                    results.Add(lab);
+                }
+            }
+        }
+
+        // Each test's list is already most recent first; only results of several tests need merging.
+        if (tests.Count > 1)
+        {
+            results.Sort(MostRecentFirst);
+        }
+
+        return results;
     }
 }

@@ -1,4 +1,5 @@
 using ServerlessScreening.Facts;
+using ServerlessScreening.Ingestion;
 using ServerlessScreening.Verdicts;
 
 namespace ServerlessScreening.Protocols.Rules;
@@ -37,7 +38,7 @@ public sealed record LabRule : Rule
     {
         ArgumentNullException.ThrowIfNull(context);
         var window = Window.Resolve(context);
-        var results = LabQuery.InWindow(context, Tests.ToHashSet(StringComparer.Ordinal), window);
+        var results = LabQuery.InWindow(context, Tests, window);
         if (results.Count == 0)
         {
             return new RuleResult(WhenAbsent, $"no {Label} result {Window.Describe(context)}", [], $"a {Label} result {Window.Describe(context)}");
@@ -71,30 +72,36 @@ public sealed record LabRule : Rule
 
         var required = Select == AtLeast ? Occasions : 1;
         var occasions = met.Select(l => l.CollectedAt.Date).Distinct().Count();
+        var described = Window.Describe(context);
         if (occasions >= required)
         {
-            var evidence = met.Select(l => EvidenceOf.Lab(l)).ToList();
+            var shown = met.Take(MaxEvidence).ToList();
             var reason = Select == AtLeast
-                ? $"{Label} {Condition.Describe(met[0].TestId)} on {occasions} occasions {Window.Describe(context)}"
-                : string.Join("; ", met.Select(l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {l.CollectedAt.Date:yyyy-MM-dd} {Condition.Describe(l.TestId)}"));
-            return new RuleResult(WhenMet, reason, evidence);
+                ? $"{Label} {Condition.Describe(met[0].TestId)} on {occasions} occasions {described}"
+                : string.Join("; ", shown.Select(l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {IsoDates.Format(l.CollectedAt.Date)} {Condition.Describe(l.TestId)}")) + More(met.Count);
+            return new RuleResult(WhenMet, reason, shown.Select(l => EvidenceOf.Lab(l)).ToList());
         }
 
         if (indeterminate.Count > 0)
         {
             return new RuleResult(
                 CriterionStatus.Unknown,
-                string.Join("; ", indeterminate.Select(i => i.Why)),
-                indeterminate.Select(i => EvidenceOf.Lab(i.Lab)).ToList(),
-                $"a {Label} result in the test's standard unit {Window.Describe(context)}");
+                string.Join("; ", indeterminate.Take(MaxEvidence).Select(i => i.Why)) + More(indeterminate.Count),
+                indeterminate.Take(MaxEvidence).Select(i => EvidenceOf.Lab(i.Lab)).ToList(),
+                $"a {Label} result in the test's standard unit {described}");
         }
 
-        var shown = notMet.Take(5).ToList();
+        var supporting = notMet.Take(MaxEvidence).ToList();
         var notMetReason = Select == AtLeast
-            ? $"{Label} {Condition.Describe(considered[0].TestId)} on {occasions} of the {required} occasions required {Window.Describe(context)}"
-            : string.Join("; ", shown.Select(l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {l.CollectedAt.Date:yyyy-MM-dd} is not {Condition.Describe(l.TestId)}"));
-        return new RuleResult(WhenNotMet, notMetReason, shown.Select(l => EvidenceOf.Lab(l)).ToList());
+            ? $"{Label} {Condition.Describe(considered[0].TestId)} on {occasions} of the {required} occasions required {described}"
+            : string.Join("; ", supporting.Select(l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {IsoDates.Format(l.CollectedAt.Date)} is not {Condition.Describe(l.TestId)}")) + More(notMet.Count);
+        return new RuleResult(WhenNotMet, notMetReason, supporting.Select(l => EvidenceOf.Lab(l)).ToList());
     }
+
+    /// <summary>Evidence lists the most recent deciding results; the reason counts the rest.</summary>
+    internal const int MaxEvidence = 5;
+
+    internal static string More(int count) => count > MaxEvidence ? $" (and {count - MaxEvidence} more)" : string.Empty;
 
     public override IEnumerable<string> Lint(LintContext context)
     {

@@ -1,4 +1,5 @@
 using ServerlessScreening.Facts;
+using ServerlessScreening.Ingestion;
 using ServerlessScreening.Verdicts;
 
 namespace ServerlessScreening.Protocols.Rules;
@@ -20,14 +21,32 @@ public sealed record DrugSelector
 
     public bool Matches(IReadOnlyList<string> classes, string? ingredient, string? route)
     {
-        var wanted = classes.Any(c => Classes.Contains(c, StringComparer.Ordinal))
-            || (ingredient is not null && Ingredients.Contains(ingredient, StringComparer.Ordinal));
-        if (!wanted || classes.Any(c => ExcludeClasses.Contains(c, StringComparer.Ordinal)))
+        ArgumentNullException.ThrowIfNull(classes);
+        var wanted = ingredient is not null && Contains(Ingredients, ingredient);
+        for (var i = 0; i < classes.Count && !wanted; i++)
+        {
+            wanted = Contains(Classes, classes[i]);
+        }
+
+        if (!wanted)
         {
             return false;
         }
 
-        var routeKey = Text.Keys.Name(route ?? string.Empty);
+        for (var i = 0; i < classes.Count; i++)
+        {
+            if (Contains(ExcludeClasses, classes[i]))
+            {
+                return false;
+            }
+        }
+
+        if (Routes.Count == 0 && ExcludeRoutes.Count == 0)
+        {
+            return true;
+        }
+
+        var routeKey = Text.Keys.CachedName(route ?? string.Empty);
         if (Routes.Count > 0 && !Routes.Any(r => RouteMatches(routeKey, r)))
         {
             return false;
@@ -36,9 +55,22 @@ public sealed record DrugSelector
         return !ExcludeRoutes.Any(r => RouteMatches(routeKey, r));
     }
 
+    private static bool Contains(IReadOnlyList<string> list, string value)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (string.Equals(list[i], value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool RouteMatches(string routeKey, string keyword)
     {
-        var key = Text.Keys.Name(keyword);
+        var key = Text.Keys.CachedName(keyword);
         return routeKey.Length > 0 && (routeKey == key || routeKey.StartsWith(key, StringComparison.Ordinal) || (key.Any(c => c >= '\u3400') && routeKey.Contains(key, StringComparison.Ordinal)));
     }
 }
@@ -69,22 +101,28 @@ public sealed record MedicationRule : Rule
     {
         ArgumentNullException.ThrowIfNull(context);
         var window = Window.Resolve(context);
-        var exposures = context.Patient.Medications
-            .Where(m => Drugs.Matches(m.Classes, m.Ingredient, m.Route) && window.Overlaps(m.Start, m.End))
-            .Select(m => (Evidence: EvidenceOf.Medication(m, m.Start < window.From ? "started before the window, ongoing into it" : null), Text: $"{m.DrugName} from {m.Start:yyyy-MM-dd}"))
+        var medications = context.Patient.Medications
+            .Where(m => window.Overlaps(m.Start, m.End) && Drugs.Matches(m.Classes, m.Ingredient, m.Route))
+            .OrderByDescending(m => m.Start)
             .ToList();
-        if (IncludeImmunizations)
-        {
-            exposures.AddRange(context.Patient.Clinical
+        var immunizations = !IncludeImmunizations
+            ? []
+            : context.Patient.Clinical
                 .Where(c => c.Type == ClinicalFactTypes.Immunization && window.Contains(c.Date))
                 .Select(c => (Fact: c, Match: context.Drugs.Resolve(c.Code, c.CodeSystem ?? "CVX", c.Name)))
                 .Where(x => x.Match is not null && Drugs.Matches(x.Match.Classes, x.Match.Ingredient.Id, null))
-                .Select(x => (EvidenceOf.Clinical(x.Fact, $"immunization resolved to {x.Match!.Ingredient.Id}"), $"{x.Fact.Name ?? x.Fact.Code} on {x.Fact.Date:yyyy-MM-dd}")));
-        }
+                .OrderByDescending(x => x.Fact.Date)
+                .ToList();
 
-        if (exposures.Count > 0)
+        var count = medications.Count + immunizations.Count;
+        if (count > 0)
         {
-            return new RuleResult(WhenPresent, $"{Label}: {string.Join("; ", exposures.Take(5).Select(e => e.Text))} {Window.Describe(context)}", exposures.Select(e => e.Evidence).ToList());
+            var shown = medications.Take(LabRule.MaxEvidence)
+                .Select(m => (Evidence: EvidenceOf.Medication(m, m.Start < window.From ? "started before the window, ongoing into it" : null), Text: $"{m.DrugName} from {IsoDates.Format(m.Start)}"))
+                .Concat(immunizations.Take(LabRule.MaxEvidence).Select(x => (Evidence: EvidenceOf.Clinical(x.Fact, $"immunization resolved to {x.Match!.Ingredient.Id}"), Text: $"{x.Fact.Name ?? x.Fact.Code} on {IsoDates.Format(x.Fact.Date)}")))
+                .Take(LabRule.MaxEvidence)
+                .ToList();
+            return new RuleResult(WhenPresent, $"{Label}: {string.Join("; ", shown.Select(e => e.Text))}{LabRule.More(count)} {Window.Describe(context)}", shown.Select(e => e.Evidence).ToList());
         }
 
         if (WhenUncovered is { } uncovered && !context.Patient.IsCovered(RecordCategories.Medications, window))

@@ -117,9 +117,22 @@ public sealed record ScoreRule : Rule
 
     private static List<LabResult> Met(EvaluationContext context, ItemCondition condition)
     {
-        var results = LabQuery.InWindow(context, condition.Tests.ToHashSet(StringComparer.Ordinal), condition.Window.Resolve(context));
-        var met = results.Where(l => condition.Condition.Test(l, context.Labs, out _) == Truth.Yes).ToList();
-        return met.Select(l => l.CollectedAt.Date).Distinct().Count() >= condition.Occasions ? met : [];
+        var results = LabQuery.InWindow(context, condition.Tests, condition.Window.Resolve(context));
+        // The evidence is the most recent result of each of the most recent occasions the item needs, not every result.
+        var deciding = new List<LabResult>(condition.Occasions);
+        foreach (var lab in results)
+        {
+            if ((deciding.Count == 0 || deciding[^1].CollectedAt.Date != lab.CollectedAt.Date) && condition.Condition.Test(lab, context.Labs, out _) == Truth.Yes)
+            {
+                deciding.Add(lab);
+                if (deciding.Count == condition.Occasions)
+                {
+                    return deciding;
+                }
+            }
+        }
+
+        return [];
     }
 
     private static string Format(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Jobs;
+using ServerlessScreening.Facts;
+using ServerlessScreening.Protocols;
+using ServerlessScreening.Vocabulary;
+
+namespace ServerlessScreening.Benchmarks;
+
+/// <summary>The full lupus nephritis protocol over one patient with ~300 lab results and 40 medication rows, on one core.</summary>
+[MemoryDiagnoser]
+[SimpleJob(RuntimeMoniker.Net10_0)]
+public class EvaluationBenchmark
+{
+    private static readonly DateOnly Screening = new(2025, 6, 1);
+    private List<PatientRecord> _patients = [];
+    private ScreeningEngine _engine = null!;
+    private readonly ScreeningDefaults _defaults = new(Screening);
+    private int _next;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _engine = Engine();
+        _patients = SyntheticPatients.Create(512, Screening);
+    }
+
+    [Benchmark(Description = "evaluate one patient (300 labs, 40 medications, 17 criteria)")]
+    public string EvaluatePatient()
+    {
+        var patient = _patients[_next++ & 511];
+        return _engine.Evaluate(patient, _defaults).Outcome;
+    }
+
+    public static ScreeningEngine Engine() =>
+        new(ProtocolDefinition.LoadFile(Path.Combine(AppContext.BaseDirectory, "protocols", "lupus-nephritis-ucmsc-il2.protocol.json")), LabCatalog.Default, DrugCatalog.Default, TimeProvider.System);
+
+    /// <summary>A plain timed loop on one thread, for a quick figure without BenchmarkDotNet's full run.</summary>
+    public static int Quick(int count)
+    {
+        var engine = Engine();
+        var patients = SyntheticPatients.Create(Math.Min(count, 2_000), Screening);
+        var defaults = new ScreeningDefaults(Screening);
+        for (var i = 0; i < 2_000; i++)
+        {
+            engine.Evaluate(patients[i % patients.Count], defaults);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            engine.Evaluate(patients[i % patients.Count], defaults);
+        }
+
+        watch.Stop();
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        var perPatient = (GC.GetAllocatedBytesForCurrentThread() - allocated) / count;
+        Console.WriteLine($"{count} evaluations in {watch.Elapsed.TotalSeconds:0.000} s ({cpuSeconds:0.000} s CPU): {count / watch.Elapsed.TotalSeconds:0} patients/s on one thread, {perPatient} bytes allocated per patient");
+        return 0;
+    }
+}

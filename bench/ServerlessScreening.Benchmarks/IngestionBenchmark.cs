@@ -1,0 +1,1 @@
+namespace ServerlessScreening.Benchmarks; public static class IngestionBenchmark { public static Task<int> RunAsync(string[] a) => Task.FromResult(0); public static Task<int> CaseAsync(string[] a) => Task.FromResult(0); }

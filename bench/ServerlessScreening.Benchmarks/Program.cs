@@ -1,0 +1,24 @@
+using BenchmarkDotNet.Running;
+using ServerlessScreening.Benchmarks;
+
+return args.FirstOrDefault() switch
+{
+    "evaluation" => Run(() => BenchmarkRunner.Run<EvaluationBenchmark>(args: args[1..])),
+    "profile" => RuleProfile.Run(),
+    "evaluation-quick" => EvaluationBenchmark.Quick(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000),
+    "ingestion" => await IngestionBenchmark.RunAsync(args[1..]),
+    "ingestion-case" => await IngestionBenchmark.CaseAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Run(Action action)
+{
+    action();
+    return 0;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [patients] | ingestion [--rows N ...] [--keep]");
+    return 2;
+}
