@@ -39,6 +39,9 @@ param softDeleteRetentionInDays int
 @minValue(1)
 param noncurrentVersionRetentionInDays int
 
+@description('Name of the app identity (seeds role-assignment names, so they are known before deployment).')
+param appIdentityName string
+
 @description('Principal id of the app identity.')
 param appPrincipalId string
 
@@ -203,7 +206,7 @@ resource uploadEvents 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
 // namespace - does not use). Queues: the app sends to and receives from its work queues, and the blobs extension
 // writes poison messages here.
 resource appBlobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(account.id, appPrincipalId, storageBlobDataContributor)
+  name: guid(account.id, appIdentityName, storageBlobDataContributor)
   scope: account
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
@@ -214,7 +217,7 @@ resource appBlobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 resource appQueueAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(account.id, appPrincipalId, storageQueueDataContributor)
+  name: guid(account.id, appIdentityName, storageQueueDataContributor)
   scope: account
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataContributor)

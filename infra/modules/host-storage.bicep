@@ -23,8 +23,14 @@ param deploymentContainerName string
 @description('Container Event Grid writes undeliverable upload events to.')
 param deadLetterContainerName string
 
+@description('Name of the app identity (seeds role-assignment names, so they are known before deployment).')
+param appIdentityName string
+
 @description('Principal id of the app identity.')
 param appPrincipalId string
+
+@description('Name of the upload events system topic (seeds its role-assignment name).')
+param systemTopicName string
 
 @description('Principal id of the upload events system topic (it writes dead letters).')
 param systemTopicPrincipalId string
@@ -107,7 +113,7 @@ resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 
 resource appHostAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for role in hostRoles: {
-    name: guid(account.id, appPrincipalId, role.id)
+    name: guid(account.id, appIdentityName, role.id)
     scope: account
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.id)
@@ -119,7 +125,7 @@ resource appHostAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 ]
 
 resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(deadLetterContainer.id, systemTopicPrincipalId, storageBlobDataContributor)
+  name: guid(deadLetterContainer.id, systemTopicName, storageBlobDataContributor)
   scope: deadLetterContainer
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)

@@ -25,6 +25,9 @@ param pseudonymKeySecretName string
 @description('The pseudonym key (base64 of at least 32 random bytes).')
 param pseudonymKey string
 
+@description('Name of the app identity (seeds role-assignment names, so they are known before deployment).')
+param appIdentityName string
+
 @description('Principal id of the app identity.')
 param appPrincipalId string
 
@@ -63,7 +66,7 @@ resource pseudonymKeySecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
 
 // Scoped to the one secret, not the vault.
 resource secretReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(pseudonymKeySecret.id, appPrincipalId, keyVaultSecretsUser)
+  name: guid(pseudonymKeySecret.id, appIdentityName, keyVaultSecretsUser)
   scope: pseudonymKeySecret
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)

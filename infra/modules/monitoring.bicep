@@ -21,6 +21,9 @@ param tags resourceTags
 @maxValue(730)
 param retentionInDays int
 
+@description('Name of the app identity (seeds role-assignment names, so they are known before deployment).')
+param appIdentityName string
+
 @description('Principal id of the app identity that publishes telemetry.')
 param appPrincipalId string
 
@@ -55,7 +58,7 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(applicationInsights.id, appPrincipalId, monitoringMetricsPublisher)
+  name: guid(applicationInsights.id, appIdentityName, monitoringMetricsPublisher)
   scope: applicationInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)

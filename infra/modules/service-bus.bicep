@@ -26,6 +26,9 @@ param duplicateDetectionWindow string
 @description('Sites: each gets a subscription of its own results and may receive from it.')
 param sites siteAccess[]
 
+@description('Name of the app identity (seeds role-assignment names, so they are known before deployment).')
+param appIdentityName string
+
 @description('Principal id of the app identity.')
 param appPrincipalId string
 
@@ -142,7 +145,7 @@ resource siteReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 ]
 
 resource appSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(topic.id, appPrincipalId, azureServiceBusDataSender)
+  name: guid(topic.id, appIdentityName, azureServiceBusDataSender)
   scope: topic
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', azureServiceBusDataSender)

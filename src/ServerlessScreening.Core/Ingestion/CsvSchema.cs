@@ -21,6 +21,7 @@ public static class UploadKinds
     public const string SyntheaConditions = "synthea-conditions";
     public const string SyntheaProcedures = "synthea-procedures";
     public const string SyntheaImmunizations = "synthea-immunizations";
+    public const string SyntheaNotUsed = "synthea-not-used";
     public const string FhirNdjson = "fhir-ndjson";
 }
 

@@ -20,6 +20,7 @@ public sealed class FactBuffer(string siteId, string upload, int flushThreshold)
     private readonly Dictionary<string, PatientShard> _pending = new(StringComparer.Ordinal);
     private readonly HashSet<string> _patients = new(StringComparer.Ordinal);
     private readonly HashSet<string> _clinicalTypes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _categories = new(StringComparer.Ordinal);
     private int _buffered;
     private int _part;
 
@@ -33,21 +34,34 @@ public sealed class FactBuffer(string siteId, string upload, int flushThreshold)
 
     public IReadOnlyCollection<string> ClinicalTypes => _clinicalTypes;
 
+    /// <summary>The categories of the facts seen (labs, medications, patients and the clinical types), for uploads that mix them.</summary>
+    public IReadOnlyCollection<string> FactCategories => _categories;
+
     public void Add(string patientId, Demographics fact)
     {
         Shard(patientId).Demographics.Add(fact);
         SawDemographics = true;
+        _categories.Add(Facts.RecordCategories.Patients);
     }
 
-    public void Add(string patientId, LabResult fact) => Shard(patientId).Labs.Add(fact);
+    public void Add(string patientId, LabResult fact)
+    {
+        Shard(patientId).Labs.Add(fact);
+        _categories.Add(Facts.RecordCategories.Labs);
+    }
 
-    public void Add(string patientId, MedicationRecord fact) => Shard(patientId).Medications.Add(fact);
+    public void Add(string patientId, MedicationRecord fact)
+    {
+        Shard(patientId).Medications.Add(fact);
+        _categories.Add(Facts.RecordCategories.Medications);
+    }
 
     public void Add(string patientId, ClinicalFact fact)
     {
         ArgumentNullException.ThrowIfNull(fact);
         Shard(patientId).Clinical.Add(fact);
         _clinicalTypes.Add(fact.Type);
+        _categories.Add(Facts.RecordCategories.ForClinicalType(fact.Type));
     }
 
     public async Task FlushAsync(IShardSink sink, CancellationToken cancellationToken)

@@ -32,7 +32,23 @@ public sealed class UploadIngestor(LabCatalog labs, DrugCatalog drugs, int flush
         var declared = upload.Settings.Encoding is { } name ? TextDecoding.Named(name) : null;
 
         using var text = await TextDecoding.OpenAsync(hashing, declared, cancellationToken);
-        var read = await CsvUploadReader.ReadAsync(text.Reader, context, buffer, sink, report, cancellationToken);
+        var ndjson = upload.Settings.Kind is UploadKinds.FhirNdjson || (upload.Settings.Kind is null && text.Reader.Peek() == '{');
+        CsvReadResult read;
+        if (ndjson)
+        {
+            var any = await FhirNdjsonReader.ReadAsync(text.Reader, context, buffer, sink, report, cancellationToken);
+            if (!any)
+            {
+                report.FileProblem(new Rejection(0, null, ErrorCodes.FileMalformedJson, "the file starts like JSON but holds no FHIR resource on any line; FHIR bulk data is one resource per line (NDJSON)"));
+            }
+
+            read = new CsvReadResult(UploadKinds.FhirNdjson, false, any ? null : ErrorCodes.FileMalformedJson, []);
+        }
+        else
+        {
+            read = await CsvUploadReader.ReadAsync(text.Reader, context, buffer, sink, report, cancellationToken);
+        }
+
         await buffer.FlushAsync(sink, cancellationToken);
         var sha256 = await hashing.FinishAsync(cancellationToken);
 
@@ -46,7 +62,7 @@ public sealed class UploadIngestor(LabCatalog labs, DrugCatalog drugs, int flush
             Sha256 = sha256,
             Bytes = hashing.BytesRead,
             Kind = read.Kind,
-            Format = "csv",
+            Format = ndjson ? "ndjson" : "csv",
             Encoding = text.EncodingName,
             DateFormat = upload.Settings.DateFormat,
             ColumnsNotRead = read.ColumnsNotRead,
@@ -62,6 +78,8 @@ public sealed class UploadIngestor(LabCatalog labs, DrugCatalog drugs, int flush
         var categories = new SortedSet<string>(StringComparer.Ordinal);
         switch (kind)
         {
+            case UploadKinds.FhirNdjson:
+                break;
             case UploadKinds.Labs or UploadKinds.SyntheaObservations:
                 categories.Add(RecordCategories.Labs);
                 break;
@@ -82,6 +100,11 @@ public sealed class UploadIngestor(LabCatalog labs, DrugCatalog drugs, int flush
                 break;
             default:
                 break;
+        }
+
+        if (kind == UploadKinds.FhirNdjson)
+        {
+            categories.UnionWith(buffer.FactCategories);
         }
 
         foreach (var type in buffer.ClinicalTypes)
@@ -131,12 +154,14 @@ internal static class CsvUploadReader
         await using (csv)
         {
             var headers = Enumerable.Range(0, csv.FieldCount).Select(csv.GetName).ToList();
-            var kinds = context.Settings.Kind is { } declared ? [declared] : CanonicalSchema.Match(headers, context.Settings.Profile);
+            var kinds = context.Settings.Kind is { } declared
+                ? [declared]
+                : CanonicalSchema.Match(headers, context.Settings.Profile).Concat(SyntheaSchema.Match(headers)).ToList();
             if (kinds.Count != 1)
             {
                 var error = kinds.Count == 0 ? ErrorCodes.FileUnknownKind : ErrorCodes.FileAmbiguousKind;
                 var message = kinds.Count == 0
-                    ? $"the header row ({Describe(headers)}) matches no input kind; labs need patient_id, collected_at, test_code or test_name, and value; medications need patient_id, drug_name or drug_code, and start_date; patients need patient_id and sex or birth_date; clinical needs patient_id, date, type, and code or name"
+                    ? $"the header row ({Describe(headers)}) matches no input kind (canonical labs, medications, patients or clinical, or a Synthea table); labs need patient_id, collected_at, test_code or test_name, and value; medications need patient_id, drug_name or drug_code, and start_date; patients need patient_id and sex or birth_date; clinical needs patient_id, date, type, and code or name"
                     : $"the header row matches more than one input kind ({string.Join(", ", kinds)}); split the file or name its kind in a manifest";
                 report.FileProblem(new Rejection(1, null, error, message));
                 return new CsvReadResult(null, false, error, []);
@@ -144,24 +169,30 @@ internal static class CsvUploadReader
 
             var kind = kinds[0];
             IReadOnlyList<ColumnSpec> columns;
-            try
+            IRowReader reader;
+            switch (kind)
             {
-                columns = CanonicalSchema.ColumnsOf(kind);
-            }
-            catch (ArgumentOutOfRangeException)
-            {
-                report.FileProblem(new Rejection(0, null, ErrorCodes.FileUnknownKind, $"kind '{kind}' named by the manifest is not a CSV kind this pipeline reads"));
-                return new CsvReadResult(null, false, ErrorCodes.FileUnknownKind, []);
+                case UploadKinds.Labs or UploadKinds.Medications or UploadKinds.Patients or UploadKinds.Clinical:
+                    columns = CanonicalSchema.ColumnsOf(kind);
+                    reader = kind switch
+                    {
+                        UploadKinds.Labs => new LabRowReader(context),
+                        UploadKinds.Medications => new MedicationRowReader(context),
+                        UploadKinds.Patients => new PatientRowReader(context),
+                        _ => new ClinicalRowReader(context),
+                    };
+                    break;
+                case UploadKinds.SyntheaPatients or UploadKinds.SyntheaObservations or UploadKinds.SyntheaMedications or UploadKinds.SyntheaConditions
+                    or UploadKinds.SyntheaProcedures or UploadKinds.SyntheaImmunizations or UploadKinds.SyntheaNotUsed:
+                    columns = SyntheaSchema.ColumnsOf(kind);
+                    reader = SyntheaSchema.ReaderOf(kind, context);
+                    break;
+                default:
+                    report.FileProblem(new Rejection(0, null, ErrorCodes.FileUnknownKind, $"kind '{kind}' named by the manifest is not a CSV kind this pipeline reads"));
+                    return new CsvReadResult(null, false, ErrorCodes.FileUnknownKind, []);
             }
 
             var map = ColumnMap.Create(headers, columns, context.Settings.Profile);
-            IRowReader reader = kind switch
-            {
-                UploadKinds.Labs => new LabRowReader(context),
-                UploadKinds.Medications => new MedicationRowReader(context),
-                UploadKinds.Patients => new PatientRowReader(context),
-                _ => new ClinicalRowReader(context),
-            };
 
             var stopped = await ReadRowsAsync(csv, headers, map, reader, buffer, sink, report, cancellationToken);
             return new CsvReadResult(kind, stopped, null, map.Unmapped);

@@ -130,9 +130,43 @@ public sealed class ValueReader
             return Parsed<LabValue>.Ok(Facts.LabValue.Of(qualitative, text.Trim()));
         }
 
+        if (FindingText(text) is { } finding)
+        {
+            return Parsed<LabValue>.Ok(Facts.LabValue.Of(finding, text.Trim()));
+        }
+
         return Parsed<LabValue>.Error(
             ErrorCodes.InvalidLabValue,
             $"result '{Clip(text)}' is not a number, a censored value (<x, >x) or a qualitative result (positive/negative, +/-, 阳性/阴性)");
+    }
+
+    /// <summary>
+    /// A qualitative result written as a finding, as SNOMED-coded exports do: "Urine protein test = ++ (finding)",
+    /// "Urine leukocyte test negative (finding)", "Urine microscopy: no casts (finding)".
+    /// </summary>
+    private static Qualitative? FindingText(string text)
+    {
+        var body = text.Trim();
+        var parenthesis = body.LastIndexOf('(');
+        if (parenthesis > 0 && body.EndsWith(')'))
+        {
+            body = body[..parenthesis].Trim();
+        }
+
+        var equals = body.LastIndexOf('=');
+        var grade = equals >= 0 ? body[(equals + 1)..].Trim() : null;
+        if (grade is not null && (QualitativeWords.TryGetValue(grade.ToLowerInvariant(), out var byGrade) || QualitativeWords.TryGetValue(Text.Keys.Name(grade), out byGrade)))
+        {
+            return byGrade;
+        }
+
+        var words = " " + body.ToLowerInvariant().Replace(':', ' ') + " ";
+        if (words.Contains(" negative ", StringComparison.Ordinal) || words.Contains(" no ", StringComparison.Ordinal) || words.Contains(" not detected ", StringComparison.Ordinal))
+        {
+            return Qualitative.Negative;
+        }
+
+        return words.Contains(" positive ", StringComparison.Ordinal) || words.Contains(" detected ", StringComparison.Ordinal) ? Qualitative.Positive : null;
     }
 
     public static Parsed<Sex?> Sex(string? text) =>

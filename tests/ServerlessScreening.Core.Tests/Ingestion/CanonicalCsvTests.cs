@@ -119,6 +119,9 @@ public sealed class CanonicalCsvTests
     [InlineData("-", Qualitative.Negative)]
     [InlineData("Not Detected", Qualitative.Negative)]
     [InlineData("±", Qualitative.Equivocal)]
+    [InlineData("Urine protein test = ++ (finding)", Qualitative.Positive)]
+    [InlineData("Urine leukocyte test negative (finding)", Qualitative.Negative)]
+    [InlineData("Urine microscopy: no casts (finding)", Qualitative.Negative)]
     public async Task Qualitative_results(string value, Qualitative expected)
     {
         var (_, sink) = await CsvIngestion.RunAsync(LabsHeader + $"P1,2025-03-01,2106-3,,{value},,\n");

@@ -1,0 +1,426 @@
+using System.Globalization;
+using System.Text;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using ServerlessScreening.Facts;
+
+namespace ServerlessScreening.Ingestion;
+
+/// <summary>
+/// FHIR R4 bulk-data NDJSON: one resource per line, parsed with the HL7 FHIR SDK. Patient, Observation,
+/// MedicationRequest, MedicationStatement, MedicationAdministration, Condition, Procedure and Immunization become facts;
+/// other resource types are counted as not relevant. Names, addresses, telecom and identifiers of a Patient are never
+/// read. A line that is not a valid resource is rejected with its record number; the rest of the file is still used.
+/// </summary>
+internal static class FhirNdjsonReader
+{
+    private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
+
+    public static async Task<bool> ReadAsync(TextReader text, ReadContext context, FactBuffer buffer, IShardSink sink, ReportBuilder report, CancellationToken cancellationToken)
+    {
+        var record = 0;
+        var normalizer = new LabNormalizer(context.Labs, context.Values);
+        var sawResource = false;
+        while (await text.ReadLineAsync(cancellationToken) is { } line)
+        {
+            record++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                report.Blank();
+                continue;
+            }
+
+            Resource? resource;
+            try
+            {
+                var reader = new System.Text.Json.Utf8JsonReader(Encoding.UTF8.GetBytes(line));
+                Deserializer.TryDeserializeResource(ref reader, out resource, out _);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException or DeserializationFailedException)
+            {
+                resource = null;
+            }
+
+            if (resource is null)
+            {
+                report.Reject(new Rejection(record, null, ErrorCodes.FileMalformedJson, $"record {record} is not a valid FHIR R4 resource in JSON"));
+                continue;
+            }
+
+            sawResource = true;
+            var outcome = resource switch
+            {
+                Patient patient => Patient(patient, record, context),
+                Observation observation => Observation(observation, record, context, normalizer, report),
+                MedicationRequest request => MedicationRequest(request, record, context),
+                MedicationStatement statement => MedicationStatement(statement, record, context),
+                MedicationAdministration administration => MedicationAdministration(administration, record, context),
+                Condition condition => Condition(condition, record, context),
+                Procedure procedure => Procedure(procedure, record, context),
+                Immunization immunization => Immunization(immunization, record, context),
+                _ => Outcome.Ignored(ErrorCodes.RecordNotRelevant, resource.TypeName),
+            };
+            outcome.Apply(buffer, report, record);
+            if (buffer.ShouldFlush)
+            {
+                await buffer.FlushAsync(sink, cancellationToken);
+            }
+        }
+
+        return sawResource;
+    }
+
+    private static Outcome Patient(Patient patient, int record, ReadContext context)
+    {
+        if (string.IsNullOrEmpty(patient.Id))
+        {
+            return Outcome.Rejected(ErrorCodes.MissingValue, "Patient.id", "the Patient resource has no id");
+        }
+
+        var sex = patient.Gender switch
+        {
+            AdministrativeGender.Female => Sex.Female,
+            AdministrativeGender.Male => Sex.Male,
+            _ => (Sex?)null,
+        };
+        DateOnly? birth = null;
+        if (patient.BirthDate is { } text)
+        {
+            var parsed = context.Dates.ReadDate(text);
+            if (!parsed.IsOk)
+            {
+                return Outcome.Rejected(parsed.ErrorCode!, "Patient.birthDate", $"birthDate: {parsed.Message}");
+            }
+
+            birth = parsed.Value;
+        }
+
+        return Outcome.Fact(patient.Id, new Demographics { Sex = sex, BirthDate = birth, Source = context.Source(record) });
+    }
+
+    private static Outcome Observation(Observation observation, int record, ReadContext context, LabNormalizer normalizer, ReportBuilder report)
+    {
+        var coding = observation.Code?.Coding.FirstOrDefault(c => Systems.IsLoinc(c.System)) ?? observation.Code?.Coding.FirstOrDefault();
+        var name = observation.Code?.Text ?? coding?.Display;
+        var test = normalizer.ResolveTest(coding?.Code, Systems.IsLoinc(coding?.System) ? "LOINC" : coding?.System, name, context.Settings.Profile);
+        if (test is null)
+        {
+            return Outcome.Ignored(ErrorCodes.TestNotRecognised, LabNormalizer.DescribeUnrecognised(coding?.Code, name));
+        }
+
+        if (PatientOf(observation.Subject) is not { } patientId)
+        {
+            return Outcome.Rejected(ErrorCodes.MissingValue, "Observation.subject", "the Observation names no Patient subject");
+        }
+
+        var when = observation.Effective switch
+        {
+            FhirDateTime dateTime => dateTime.Value,
+            Period period => period.Start,
+            Instant instant => instant.Value?.ToString("O", CultureInfo.InvariantCulture),
+            _ => observation.Issued?.ToString("O", CultureInfo.InvariantCulture),
+        };
+        var date = context.Dates.Read(when ?? string.Empty);
+        if (!date.IsOk)
+        {
+            return Outcome.Rejected(date.ErrorCode!, "Observation.effective[x]", $"effective[x]: {date.Message}");
+        }
+
+        var (rawValue, rawUnit) = observation.Value switch
+        {
+            Quantity quantity => (quantity.Value?.ToString(CultureInfo.InvariantCulture) is { } number ? (quantity.Comparator is { } comparator ? ComparatorText(comparator) + number : number) : null, quantity.Unit ?? quantity.Code),
+            CodeableConcept concept => (concept.Text ?? concept.Coding.FirstOrDefault()?.Display ?? concept.Coding.FirstOrDefault()?.Code, null),
+            FhirString text => (text.Value, null),
+            FhirBoolean boolean => (boolean.Value == true ? "positive" : "negative", null),
+            _ => (null, null),
+        };
+        var value = context.Values.LabValue(rawValue);
+        if (!value.IsOk)
+        {
+            return Outcome.Rejected(value.ErrorCode!, "Observation.value[x]", value.Message!);
+        }
+
+        var range = observation.ReferenceRange.FirstOrDefault();
+        var referenceText = range?.Low?.Value is { } low && range.High?.Value is { } high
+            ? $"{low.ToString(CultureInfo.InvariantCulture)}-{high.ToString(CultureInfo.InvariantCulture)}"
+            : range?.High?.Value is { } onlyHigh ? "<" + onlyHigh.ToString(CultureInfo.InvariantCulture) : null;
+        var lab = normalizer.Normalize(test, value.Value!, rawValue!, rawUnit, referenceText, out var unitProblem) with
+        {
+            CollectedAt = date.Value,
+            Code = coding?.Code,
+            CodeSystem = Systems.IsLoinc(coding?.System) ? "LOINC" : coding?.System,
+            Name = name,
+            Flag = observation.Interpretation.FirstOrDefault()?.Coding.FirstOrDefault()?.Code,
+            Source = context.Source(record),
+        };
+        if (unitProblem is not null)
+        {
+            report.Warn(ErrorCodes.UnitNotRecognised, unitProblem, record);
+        }
+
+        return Outcome.Fact(patientId, lab);
+    }
+
+    private static Outcome MedicationRequest(MedicationRequest request, int record, ReadContext context)
+    {
+        // An order has a date, not a course: it counts as ongoing while active, otherwise as given on the order date
+        // unless the dispense request bounds it.
+        var end = request.DispenseRequest?.ValidityPeriod?.End;
+        var ongoing = request.Status is Hl7.Fhir.Model.MedicationRequest.MedicationrequestStatus.Active or Hl7.Fhir.Model.MedicationRequest.MedicationrequestStatus.OnHold;
+        var dosage = request.DosageInstruction.FirstOrDefault();
+        return Medication(request.Subject, request.Medication, request.AuthoredOn, end, ongoing, dosage, request.Status?.ToString(), "MedicationRequest", record, context);
+    }
+
+    private static Outcome MedicationStatement(MedicationStatement statement, int record, ReadContext context)
+    {
+        var (start, end) = statement.Effective switch
+        {
+            FhirDateTime dateTime => (dateTime.Value, dateTime.Value),
+            Period period => (period.Start, period.End),
+            _ => (statement.DateAsserted, null),
+        };
+        var ongoing = statement.Status is Hl7.Fhir.Model.MedicationStatement.MedicationStatusCodes.Active && end is null;
+        return Medication(statement.Subject, statement.Medication, start, end, ongoing, statement.Dosage.FirstOrDefault(), statement.Status?.ToString(), "MedicationStatement", record, context);
+    }
+
+    private static Outcome MedicationAdministration(MedicationAdministration administration, int record, ReadContext context)
+    {
+        var (start, end) = administration.Effective switch
+        {
+            FhirDateTime dateTime => (dateTime.Value, dateTime.Value),
+            Period period => (period.Start, period.End ?? period.Start),
+            _ => (null, null),
+        };
+        var dose = administration.Dosage?.Dose;
+        var route = administration.Dosage?.Route;
+        return MedicationFact(administration.Subject, administration.Medication, start, end, false, dose, route, null, administration.Status?.ToString(), "MedicationAdministration", record, context);
+    }
+
+    private static Outcome Medication(ResourceReference? subject, DataType? medication, string? start, string? end, bool ongoing, Dosage? dosage, string? status, string type, int record, ReadContext context)
+    {
+        var doseAndRate = dosage?.DoseAndRate.FirstOrDefault();
+        var repeat = dosage?.Timing?.Repeat;
+        var frequency = repeat?.Frequency is { } times && repeat.Period is { } period
+            ? $"{times}/{period.ToString(CultureInfo.InvariantCulture)}{repeat.PeriodUnit?.ToString().ToLowerInvariant()}"
+            : dosage?.Timing?.Code?.Text;
+        return MedicationFact(subject, medication, start, end, ongoing, doseAndRate?.Dose as Quantity, dosage?.Route, frequency, status, type, record, context);
+    }
+
+    private static Outcome MedicationFact(ResourceReference? subject, DataType? medication, string? start, string? end, bool ongoing, Quantity? dose, CodeableConcept? route, string? frequency, string? status, string type, int record, ReadContext context)
+    {
+        if (PatientOf(subject) is not { } patientId)
+        {
+            return Outcome.Rejected(ErrorCodes.MissingValue, type + ".subject", $"the {type} names no Patient subject");
+        }
+
+        var started = context.Dates.Read(start ?? string.Empty);
+        if (!started.IsOk)
+        {
+            return Outcome.Rejected(started.ErrorCode!, type + " date", $"start date: {started.Message}");
+        }
+
+        DateOnly? ended = ongoing ? null : started.Value.Date;
+        if (!ongoing && end is not null)
+        {
+            var parsed = context.Dates.Read(end);
+            if (!parsed.IsOk)
+            {
+                return Outcome.Rejected(parsed.ErrorCode!, type + " end", $"end date: {parsed.Message}");
+            }
+
+            ended = parsed.Value.Date < started.Value.Date ? started.Value.Date : parsed.Value.Date;
+        }
+
+        var (code, system, name) = medication switch
+        {
+            CodeableConcept concept => (concept.Coding.FirstOrDefault()?.Code, concept.Coding.FirstOrDefault()?.System, concept.Text ?? concept.Coding.FirstOrDefault()?.Display),
+            ResourceReference reference => (null, null, reference.Display),
+            _ => ((string?)null, (string?)null, (string?)null),
+        };
+        var systemName = Systems.Name(system);
+        var match = MedicationResolver.Resolve(context, code, systemName, name);
+        return Outcome.Fact(
+            patientId,
+            new MedicationRecord
+            {
+                DrugName = name ?? code ?? "(unnamed medication)",
+                Ingredient = match?.Ingredient.Id,
+                Classes = match?.Classes ?? [],
+                Code = code,
+                CodeSystem = systemName,
+                Dose = dose?.Value,
+                DoseUnit = dose?.Unit ?? dose?.Code,
+                Route = route?.Text ?? route?.Coding.FirstOrDefault()?.Display,
+                Frequency = frequency,
+                Start = started.Value.Date,
+                End = ended,
+                Status = status?.ToLowerInvariant(),
+                Source = context.Source(record),
+            },
+            match is null ? ValueReader.Clip(name ?? code ?? type) : null);
+    }
+
+    private static Outcome Condition(Condition condition, int record, ReadContext context)
+    {
+        var when = condition.Onset switch
+        {
+            FhirDateTime dateTime => dateTime.Value,
+            Period period => period.Start,
+            _ => condition.RecordedDate,
+        };
+        var abated = condition.Abatement is FhirDateTime abatement ? abatement.Value : (condition.Abatement as Period)?.End;
+        var active = condition.ClinicalStatus?.Coding.Any(c => c.Code is "active" or "recurrence" or "relapse") == true;
+        return Event(condition.Subject, condition.Code, when, abated, active && abated is null, ClinicalFactTypes.Diagnosis, "Condition", record, context);
+    }
+
+    private static Outcome Procedure(Procedure procedure, int record, ReadContext context)
+    {
+        var (when, end) = procedure.Performed switch
+        {
+            FhirDateTime dateTime => (dateTime.Value, null),
+            Period period => (period.Start, period.End),
+            _ => ((string?)null, (string?)null),
+        };
+        return Event(procedure.Subject, procedure.Code, when, end, false, ClinicalFactTypes.Procedure, "Procedure", record, context);
+    }
+
+    private static Outcome Immunization(Immunization immunization, int record, ReadContext context)
+    {
+        if (immunization.Status == Hl7.Fhir.Model.Immunization.ImmunizationStatusCodes.NotDone)
+        {
+            return Outcome.Ignored(ErrorCodes.RecordNotRelevant, "Immunization not done");
+        }
+
+        var when = (immunization.Occurrence as FhirDateTime)?.Value ?? immunization.Recorded;
+        return Event(immunization.Patient, immunization.VaccineCode, when, null, false, ClinicalFactTypes.Immunization, "Immunization", record, context);
+    }
+
+    private static Outcome Event(ResourceReference? subject, CodeableConcept? code, string? when, string? end, bool ongoing, string type, string resource, int record, ReadContext context)
+    {
+        if (PatientOf(subject) is not { } patientId)
+        {
+            return Outcome.Rejected(ErrorCodes.MissingValue, resource + ".subject", $"the {resource} names no Patient");
+        }
+
+        var date = context.Dates.Read(when ?? string.Empty);
+        if (!date.IsOk)
+        {
+            return Outcome.Rejected(date.ErrorCode!, resource + " date", $"date: {date.Message}");
+        }
+
+        DateOnly? ended = null;
+        if (end is not null && context.Dates.Read(end) is { IsOk: true } parsedEnd)
+        {
+            ended = parsedEnd.Value.Date;
+        }
+
+        var coding = code?.Coding.FirstOrDefault();
+        return Outcome.Fact(patientId, new ClinicalFact
+        {
+            Type = type,
+            Date = date.Value.Date,
+            End = ended,
+            Ongoing = ongoing,
+            CodeSystem = Systems.Name(coding?.System),
+            Code = coding?.Code,
+            Name = code?.Text ?? coding?.Display,
+            Source = context.Source(record),
+        });
+    }
+
+    /// <summary>The patient id a reference names: <c>Patient/abc</c> or <c>urn:uuid:abc</c>.</summary>
+    private static string? PatientOf(ResourceReference? reference)
+    {
+        var text = reference?.Reference;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (text.StartsWith("urn:uuid:", StringComparison.OrdinalIgnoreCase))
+        {
+            return text["urn:uuid:".Length..];
+        }
+
+        var slash = text.LastIndexOf('/');
+        var id = slash >= 0 ? text[(slash + 1)..] : text;
+        return text.Contains("Patient/", StringComparison.Ordinal) || slash < 0 ? id : null;
+    }
+
+    private static string ComparatorText(Quantity.QuantityComparator comparator) => comparator switch
+    {
+        Quantity.QuantityComparator.LessThan => "<",
+        Quantity.QuantityComparator.LessOrEqual => "<=",
+        Quantity.QuantityComparator.GreaterOrEqual => ">=",
+        Quantity.QuantityComparator.GreaterThan => ">",
+        _ => string.Empty,
+    };
+
+    /// <summary>What one record became.</summary>
+    private readonly record struct Outcome(string? PatientId, object? FactValue, string? Code, string? Column, string? What, bool IsRejection, string? Warning)
+    {
+        public static Outcome Fact(string patientId, object fact, string? unresolvedDrug = null) => new(patientId, fact, null, null, null, false, unresolvedDrug);
+
+        public static Outcome Ignored(string code, string what) => new(null, null, code, null, what, false, null);
+
+        public static Outcome Rejected(string code, string column, string message) => new(null, null, code, column, message, true, null);
+
+        public void Apply(FactBuffer buffer, ReportBuilder report, int record)
+        {
+            if (IsRejection)
+            {
+                report.Reject(new Rejection(record, Column, Code!, What!));
+                return;
+            }
+
+            if (FactValue is null)
+            {
+                report.Ignore(Code!, What!, record);
+                return;
+            }
+
+            switch (FactValue)
+            {
+                case Demographics demographics:
+                    buffer.Add(PatientId!, demographics);
+                    break;
+                case LabResult lab:
+                    buffer.Add(PatientId!, lab);
+                    break;
+                case MedicationRecord medication:
+                    buffer.Add(PatientId!, medication);
+                    break;
+                case ClinicalFact clinical:
+                    buffer.Add(PatientId!, clinical);
+                    break;
+                default:
+                    throw new InvalidOperationException("Unknown fact type " + FactValue.GetType().Name);
+            }
+
+            if (Warning is not null)
+            {
+                report.Warn(ErrorCodes.DrugNotRecognised, Warning, record);
+            }
+
+            report.Used();
+        }
+    }
+}
+
+/// <summary>Code system URIs as FHIR writes them, and the names the rest of the pipeline uses.</summary>
+internal static class Systems
+{
+    public static bool IsLoinc(string? system) => system is not null && system.Contains("loinc", StringComparison.OrdinalIgnoreCase);
+
+    public static string? Name(string? system) => system switch
+    {
+        null => null,
+        _ when system.Contains("snomed", StringComparison.OrdinalIgnoreCase) => "SNOMED-CT",
+        _ when system.Contains("rxnorm", StringComparison.OrdinalIgnoreCase) => "RxNorm",
+        _ when system.Contains("cvx", StringComparison.OrdinalIgnoreCase) => "CVX",
+        _ when system.Contains("icd-10", StringComparison.OrdinalIgnoreCase) => "ICD-10",
+        _ when system.Contains("loinc", StringComparison.OrdinalIgnoreCase) => "LOINC",
+        _ when system.Contains("atc", StringComparison.OrdinalIgnoreCase) => "ATC",
+        _ => system,
+    };
+}
