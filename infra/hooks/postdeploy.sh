@@ -19,14 +19,16 @@ fi
 
 here="$(cd "$(dirname "$0")" && pwd)"
 attempts="${SCREENING_KEY_WAIT_ATTEMPTS:-30}"
+interval="${SCREENING_KEY_WAIT_SECONDS:-10}"
 
 echo "postdeploy: waiting for the blobs_extension key of ${AZURE_FUNCTION_APP_NAME}..."
 i=0
 while :; do
   # Any request wakes the app (Flex Consumption scales from zero); the host creates the key when it indexes `ingest`.
-  curl -s -o /dev/null --max-time 10 "https://${AZURE_FUNCTION_APP_HOST}/" || true
+  if command -v curl >/dev/null 2>&1; then curl -s -o /dev/null --max-time 10 "https://${AZURE_FUNCTION_APP_HOST}/" || true; fi
+  # shellcheck disable=SC2016 # the backticks are a JMESPath literal, not a command substitution
   present="$(az functionapp keys list -g "$AZURE_RESOURCE_GROUP" -n "$AZURE_FUNCTION_APP_NAME" \
-    --query "systemKeys.blobs_extension != null" -o tsv 2>/dev/null || true)"
+    --query 'systemKeys.blobs_extension != `null`' -o tsv 2>/dev/null || true)"
   [ "$present" = "true" ] && break
   i=$((i + 1))
   if [ "$i" -ge "$attempts" ]; then
@@ -34,7 +36,7 @@ while :; do
     echo "  az functionapp log deployment show), then run: azd hooks run postdeploy" >&2
     exit 1
   fi
-  sleep 10
+  sleep "$interval"
 done
 
 az deployment group create \

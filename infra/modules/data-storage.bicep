@@ -202,9 +202,9 @@ resource uploadEvents 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
 }
 
 // The app reads and writes every container and deletes pending markers: Storage Blob Data Contributor. It does not
-// need Storage Blob Data Owner (that adds POSIX ACL and ownership management, which this account - no hierarchical
-// namespace - does not use). Queues: the app sends to and receives from its work queues, and the blobs extension
-// writes poison messages here.
+// need Storage Blob Data Owner, whose extra actions (ACLs, ownership, super-user) serve hierarchical-namespace accounts,
+// which this is not. Queues: the app sends to and receives from its work queues, and the blobs extension writes
+// poison messages here.
 resource appBlobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(account.id, appIdentityName, storageBlobDataContributor)
   scope: account

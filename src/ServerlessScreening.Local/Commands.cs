@@ -76,6 +76,12 @@ public static class Commands
 
     private static void Show(RunResult result, RunOptions options)
     {
+        if (Console.IsOutputRedirected)
+        {
+            // Piped or captured output has no terminal width; do not squeeze the table into 80 columns.
+            AnsiConsole.Profile.Width = 200;
+        }
+
         var table = new Table().Border(TableBorder.Rounded).Title("Screening outcomes");
         table.AddColumn(new TableColumn("Site").NoWrap());
         table.AddColumn(new TableColumn("Patient").NoWrap());
@@ -97,6 +103,11 @@ public static class Commands
         var rejected = result.Reports.Sum(r => r.RowsRejected);
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "{0} uploads, {1} rows read, {2} rejected; {3} verdicts in {4:0.0} s. Written to [bold]{5}[/].",
             result.Reports.Count, rows, rejected, result.Verdicts.Count, result.Elapsed.TotalSeconds, Markup.Escape(options.Output.FullName));
+        foreach (var skipped in result.Skipped)
+        {
+            AnsiConsole.MarkupLine("[yellow]skipped:[/] " + Markup.Escape(skipped) + " is not inside a site folder (DIR/{siteId}/…)");
+        }
+
         foreach (var problem in result.Problems)
         {
             AnsiConsole.MarkupLine("[red]problem:[/] " + Markup.Escape(problem));

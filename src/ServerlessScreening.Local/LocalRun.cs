@@ -27,6 +27,9 @@ public sealed record RunOptions
 
 public sealed record RunResult(IReadOnlyList<Verdict> Verdicts, IReadOnlyList<IngestionReport> Reports, IReadOnlyList<string> Problems, TimeSpan Elapsed)
 {
+    /// <summary>Files directly in the input folder, outside any site folder: not uploads of any site, so not uploaded.</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
     public bool Completed => Problems.Count == 0;
 }
 
@@ -62,7 +65,7 @@ public static class LocalRun
         var store = host.Services.GetRequiredService<ScreeningStore>();
         await host.Services.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(cancellationToken);
         await UploadProfilesAsync(store, options.Profiles, cancellationToken);
-        var uploads = await UploadFolderAsync(store, options.Input, cancellationToken);
+        var (uploads, skipped) = await UploadFolderAsync(store, options.Input, cancellationToken);
 
         await host.StartAsync(cancellationToken);
         var problems = new List<string>();
@@ -78,7 +81,7 @@ public static class LocalRun
 
         var (verdicts, reports, missing) = await CollectAsync(store, uploads, options.Output, cancellationToken);
         problems.AddRange(missing);
-        return new RunResult(verdicts, reports, problems, started.Elapsed);
+        return new RunResult(verdicts, reports, problems, started.Elapsed) { Skipped = skipped };
     }
 
     private static async Task UploadProfilesAsync(ScreeningStore store, DirectoryInfo? profiles, CancellationToken cancellationToken)
@@ -96,20 +99,24 @@ public static class LocalRun
         }
     }
 
-    /// <summary>Uploads every file under the folder; files not inside a site folder are uploaded too, and quarantined by the pipeline with a report.</summary>
-    private static async Task<List<string>> UploadFolderAsync(ScreeningStore store, DirectoryInfo input, CancellationToken cancellationToken)
+    /// <summary>
+    /// Uploads every file inside a site folder. A file directly in the input folder belongs to no site; in Azure it
+    /// would never reach a trigger (and site isolation forbids writing it), so it is listed as skipped instead.
+    /// </summary>
+    private static async Task<(List<string> Uploaded, List<string> Skipped)> UploadFolderAsync(ScreeningStore store, DirectoryInfo input, CancellationToken cancellationToken)
     {
-        var files = input.EnumerateFiles("*", SearchOption.AllDirectories)
+        var all = input.EnumerateFiles("*", SearchOption.AllDirectories)
             .Where(f => !f.Name.StartsWith('.'))
             .Select(f => (File: f, Name: Path.GetRelativePath(input.FullName, f.FullName).Replace('\\', '/')))
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .ToList();
+        var files = all.Where(f => StorageLayout.SiteOf(f.Name) is not null).ToList();
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (file, token) =>
         {
             await using var content = file.File.OpenRead();
             await store.Blob(StorageLayout.UploadsContainer, file.Name).UploadAsync(content, overwrite: true, token);
         });
-        return files.Select(f => f.Name).ToList();
+        return (files.Select(f => f.Name).ToList(), all.Where(f => StorageLayout.SiteOf(f.Name) is null).Select(f => f.Name).ToList());
     }
 
     private static async Task<(List<Verdict> Verdicts, List<IngestionReport> Reports, List<string> Problems)> CollectAsync(ScreeningStore store, IReadOnlyList<string> uploads, DirectoryInfo output, CancellationToken cancellationToken)

@@ -12,6 +12,9 @@ internal sealed record ArmResource(JsonObject Resource, JsonObject Template)
 
     public JsonObject Properties => Resource["properties"]?.AsObject() ?? [];
 
+    /// <summary>A reference to a resource declared elsewhere (Bicep <c>existing</c>), not a declaration.</summary>
+    public bool IsExisting => (bool?)Resource["existing"] == true;
+
     /// <summary>
     /// The literal a property evaluates to when it is a literal or a plain <c>[variables('x')]</c> reference to a
     /// literal variable of the declaring template; otherwise the expression text itself.
@@ -43,8 +46,9 @@ internal static partial class ArmTemplate
         }
     }
 
+    /// <summary>Resources of a type the template declares (references to existing resources left out).</summary>
     public static IEnumerable<ArmResource> OfType(JsonObject template, string type) =>
-        Resources(template).Where(r => string.Equals(r.Type, type, StringComparison.OrdinalIgnoreCase));
+        Resources(template).Where(r => !r.IsExisting && string.Equals(r.Type, type, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Every template in the tree: the root and each module's nested template.</summary>
     public static IEnumerable<JsonObject> Templates(JsonObject template)

@@ -9,33 +9,68 @@ namespace ServerlessScreening.Infra.Tests;
 internal sealed record BicepResult(int ExitCode, string StandardOutput, string StandardError)
 {
     public string Diagnostics => (StandardOutput + StandardError).Trim();
+
+    /// <summary>The diagnostic lines about one file (the CLI starts each with the file's full path).</summary>
+    public IReadOnlyList<string> DiagnosticsFor(string relativeFile)
+    {
+        var path = Path.Combine(Repository.Root, relativeFile);
+        return Diagnostics.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => line.StartsWith(path + "(", StringComparison.Ordinal))
+            .ToList();
+    }
 }
 
 /// <summary>
 /// Runs the Bicep CLI from the Azure.Bicep.CommandLine.linux-x64 package (restored with this project, used in place).
-/// Results are cached per command and file: several tests read the same compiled template.
+/// Each start of the CLI costs a few seconds, so the tests share four runs, started together on first use: a build
+/// and a lint of every file under infra/ (--pattern), and a build to stdout of each of the two deployable templates.
 /// </summary>
 internal static class Bicep
 {
+    private const string Pattern = "infra/**/*.bicep";
+
     private static readonly ConcurrentDictionary<string, Lazy<Task<BicepResult>>> Runs = new(StringComparer.Ordinal);
     private static readonly Lazy<string> Executable = new(FindExecutable);
+    private static readonly Lazy<string> OutputDirectory = new(CreateOutputDirectory);
+    private static int _started;
 
-    public static Task<BicepResult> BuildAsync(string bicepFile) => RunCachedAsync("build", bicepFile, "--stdout");
+    /// <summary>Where <see cref="BuildAllAsync"/> writes the ARM JSON of each file, mirroring the layout under infra/.</summary>
+    public static string BuildOutput => OutputDirectory.Value;
 
-    public static Task<BicepResult> LintAsync(string bicepFile) => RunCachedAsync("lint", bicepFile);
+    /// <summary><c>bicep build --pattern infra/**/*.bicep --outdir …</c>: every file under infra/.</summary>
+    public static Task<BicepResult> BuildAllAsync() => RunAsync("build", "--pattern", Pattern, "--outdir", BuildOutput);
 
-    /// <summary>The ARM JSON of a Bicep file; fails the test if it does not build.</summary>
-    public static async Task<JsonObject> CompileAsync(string bicepFile)
+    /// <summary><c>bicep lint --pattern infra/**/*.bicep</c>: every file under infra/.</summary>
+    public static Task<BicepResult> LintAllAsync() => RunAsync("lint", "--pattern", Pattern);
+
+    /// <summary><c>bicep build {file} --stdout</c>.</summary>
+    public static Task<BicepResult> BuildToStdoutAsync(string relativeFile) => RunAsync("build", relativeFile, "--stdout");
+
+    /// <summary>The ARM JSON of a Bicep file (built to stdout); fails the test if it does not build.</summary>
+    public static async Task<JsonObject> CompileAsync(string relativeFile)
     {
-        var result = await BuildAsync(bicepFile);
-        Assert.True(result.ExitCode == 0, $"bicep build {bicepFile} failed:\n{result.Diagnostics}");
-        return JsonNode.Parse(result.StandardOutput)?.AsObject() ?? throw new InvalidDataException($"bicep build {bicepFile} wrote no template.");
+        var result = await BuildToStdoutAsync(relativeFile);
+        Assert.True(result.ExitCode == 0, $"bicep build {relativeFile} failed:\n{result.Diagnostics}");
+        return JsonNode.Parse(result.StandardOutput)?.AsObject() ?? throw new InvalidDataException($"bicep build {relativeFile} wrote no template.");
     }
 
-    private static Task<BicepResult> RunCachedAsync(params string[] arguments) =>
-        Runs.GetOrAdd(string.Join('\u001f', arguments), _ => new Lazy<Task<BicepResult>>(() => RunAsync(arguments))).Value;
+    private static Task<BicepResult> RunAsync(params string[] arguments)
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _ = Start("build", "--pattern", Pattern, "--outdir", BuildOutput);
+            _ = Start("lint", "--pattern", Pattern);
+            _ = Start("build", "infra/main.bicep", "--stdout");
+            _ = Start("build", "infra/upload-events.bicep", "--stdout");
+        }
 
-    private static async Task<BicepResult> RunAsync(string[] arguments)
+        return Start(arguments);
+    }
+
+    private static Task<BicepResult> Start(params string[] arguments) =>
+        Runs.GetOrAdd(string.Join('\u001f', arguments), _ => new Lazy<Task<BicepResult>>(() => Task.Run(() => RunOnceAsync(arguments)))).Value;
+
+    private static async Task<BicepResult> RunOnceAsync(string[] arguments)
     {
         var start = new ProcessStartInfo(Executable.Value)
         {
@@ -66,9 +101,25 @@ internal static class Bicep
         return new BicepResult(process.ExitCode, await stdout, await stderr);
     }
 
+    private static string CreateOutputDirectory()
+    {
+        var directory = Directory.CreateTempSubdirectory("serverless-screening-bicep-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
+        return directory;
+    }
+
     /// <summary>
-    /// The bicep executable of the restored package. NuGet does not keep file modes when it extracts a package, so the
-    /// execute bit is set here when it is missing (or, where the package folder is read-only, on a private copy).
+    /// The bicep executable of the restored package. NuGet does not always keep file modes when it extracts a package,
+    /// so the execute bit is set here when it is missing (or, where the package folder is read-only, on a private copy).
     /// </summary>
     private static string FindExecutable()
     {
@@ -98,9 +149,8 @@ internal static class Bicep
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            var copy = Path.Combine(Path.GetTempPath(), $"bicep-{Environment.ProcessId}", "bicep");
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(path, copy, overwrite: true);
+            var copy = Path.Combine(Directory.CreateTempSubdirectory("bicep-cli-").FullName, "bicep");
+            File.Copy(path, copy);
             File.SetUnixFileMode(copy, File.GetUnixFileMode(copy) | execute | UnixFileMode.UserRead);
             return copy;
         }
@@ -113,10 +163,6 @@ internal static class Repository
     public static string Root { get; } = Find();
 
     public static string Infra => Path.Combine(Root, "infra");
-
-    public static string MainBicep => Path.Combine(Infra, "main.bicep");
-
-    public static string UploadEventsBicep => Path.Combine(Infra, "upload-events.bicep");
 
     /// <summary>Every .bicep file under infra/, relative to the repository root with '/' separators.</summary>
     public static IReadOnlyList<string> BicepFiles() =>

@@ -7,6 +7,8 @@ public sealed class BicepCompilationTests
 {
     public static TheoryData<string> BicepFiles() => new(Repository.BicepFiles());
 
+    public static TheoryData<string> DeployableTemplates() => new(["infra/main.bicep", "infra/upload-events.bicep"]);
+
     [Fact]
     public void The_infrastructure_has_its_entry_point_and_the_post_deploy_template()
     {
@@ -18,25 +20,55 @@ public sealed class BicepCompilationTests
         Assert.True(File.Exists(Path.Combine(Repository.Infra, "bicepconfig.json")));
     }
 
+    /// <summary><c>bicep build infra/main.bicep --stdout</c> (and the post-deploy template): exit 0, nothing on stderr.</summary>
     [Theory]
-    [MemberData(nameof(BicepFiles))]
-    public async Task Bicep_build_succeeds_without_warnings(string file)
+    [MemberData(nameof(DeployableTemplates))]
+    public async Task The_deployable_templates_build_to_stdout_without_warnings(string file)
     {
-        var result = await Bicep.BuildAsync(file);
+        var result = await Bicep.BuildToStdoutAsync(file);
 
         Assert.True(result.ExitCode == 0, $"bicep build {file} exited {result.ExitCode}:\n{result.StandardError}");
         Assert.True(string.IsNullOrWhiteSpace(result.StandardError), $"bicep build {file} reported:\n{result.StandardError}");
         Assert.NotNull(JsonNode.Parse(result.StandardOutput)?["$schema"]);
     }
 
+    [Fact]
+    public async Task Bicep_build_of_every_file_succeeds_without_any_diagnostic()
+    {
+        var result = await Bicep.BuildAllAsync();
+
+        Assert.True(result.ExitCode == 0, $"bicep build --pattern exited {result.ExitCode}:\n{result.Diagnostics}");
+        Assert.True(result.Diagnostics.Length == 0, $"bicep build reported:\n{result.Diagnostics}");
+    }
+
     [Theory]
     [MemberData(nameof(BicepFiles))]
-    public async Task Bicep_lint_reports_nothing(string file)
+    public async Task Each_file_builds_to_a_template_without_warnings(string file)
     {
-        var result = await Bicep.LintAsync(file);
+        var result = await Bicep.BuildAllAsync();
 
-        Assert.True(result.ExitCode == 0, $"bicep lint {file} exited {result.ExitCode}:\n{result.Diagnostics}");
-        Assert.True(result.Diagnostics.Length == 0, $"bicep lint {file} reported:\n{result.Diagnostics}");
+        Assert.Empty(result.DiagnosticsFor(file));
+        var compiled = Path.Combine(Bicep.BuildOutput, Path.ChangeExtension(Path.GetRelativePath("infra", file), ".json"));
+        Assert.True(File.Exists(compiled), $"bicep build wrote no {compiled} for {file}:\n{result.Diagnostics}");
+        Assert.NotNull(JsonNode.Parse(File.ReadAllText(compiled))?["$schema"]);
+    }
+
+    [Fact]
+    public async Task Bicep_lint_of_every_file_reports_nothing()
+    {
+        var result = await Bicep.LintAllAsync();
+
+        Assert.True(result.ExitCode == 0, $"bicep lint --pattern exited {result.ExitCode}:\n{result.Diagnostics}");
+        Assert.True(result.Diagnostics.Length == 0, $"bicep lint reported:\n{result.Diagnostics}");
+    }
+
+    [Theory]
+    [MemberData(nameof(BicepFiles))]
+    public async Task Each_file_lints_clean(string file)
+    {
+        var result = await Bicep.LintAllAsync();
+
+        Assert.Empty(result.DiagnosticsFor(file));
     }
 
     /// <summary>The linter configuration may raise rules, never silence them: "off" or "info" would hide a finding from CI.</summary>
