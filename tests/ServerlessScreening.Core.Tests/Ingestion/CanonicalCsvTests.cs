@@ -147,7 +147,7 @@ public sealed class CanonicalCsvTests
     public async Task Chinese_headers_and_test_names_in_GB18030_are_read_without_being_told()
     {
         var text = "病历号,采样时间,项目名称,结果,单位\nP7,2025/05/18 09:10,尿蛋白/肌酐比值,1.8,g/g\nP7,2025/05/18,尿妊娠试验,阴性,\n";
-        var (outcome, sink) = await CsvIngestion.RunAsync(Encoding.GetEncoding("GB18030").GetBytes(text));
+        var (outcome, sink) = await CsvIngestion.RunAsync(TextDecoding.Gb18030.GetBytes(text));
 
         Assert.Equal("gb18030", outcome.Report.Encoding);
         Assert.Equal(["upcr", "urine-hcg"], sink.Labs.Select(l => l.TestId));
