@@ -105,8 +105,8 @@ resource dataStorage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
 resource siteUploaderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'serverless-screening-site-uploader')
   properties: {
-    roleName: 'ServerlessScreening site uploader (${resourceGroup().name})'
-    description: 'Read, create and overwrite blobs; no delete and no container management. Assigned with a condition that limits it to one site\'s upload folder.'
+    roleName: 'ServerlessScreening site uploader ${uniqueString(resourceGroup().id)}'
+    description: 'Read, create and overwrite blobs; no delete and no container management. Assigned with a condition that limits it to one site\'s upload folder (resource group ${resourceGroup().name}).'
     type: 'CustomRole'
     assignableScopes: [
       resourceGroup().id

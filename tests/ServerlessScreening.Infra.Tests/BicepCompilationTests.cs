@@ -71,6 +71,20 @@ public sealed class BicepCompilationTests
         Assert.Empty(result.DiagnosticsFor(file));
     }
 
+    /// <summary>azd fills main.bicep's parameters from main.parameters.json: it names no unknown parameter and omits no required one.</summary>
+    [Fact]
+    public async Task The_parameter_file_matches_the_entry_point()
+    {
+        var declared = (await Bicep.CompileAsync("infra/main.bicep"))["parameters"]!.AsObject();
+        var supplied = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Infra, "main.parameters.json")))!["parameters"]!.AsObject();
+
+        Assert.All(supplied, p => Assert.True(declared.ContainsKey(p.Key), $"main.parameters.json sets {p.Key}, which main.bicep does not declare."));
+        var required = declared.Where(p => p.Value?["defaultValue"] is null && (bool?)p.Value?["nullable"] != true).Select(p => p.Key);
+        Assert.All(required, name => Assert.True(supplied.ContainsKey(name), $"main.parameters.json does not supply the required parameter {name}."));
+        Assert.Equal("${AZURE_ENV_NAME}", (string?)supplied["environmentName"]?["value"]);
+        Assert.Equal("${AZURE_LOCATION}", (string?)supplied["location"]?["value"]);
+    }
+
     /// <summary>The linter configuration may raise rules, never silence them: "off" or "info" would hide a finding from CI.</summary>
     [Fact]
     public void The_linter_configuration_turns_no_rule_down()

@@ -134,7 +134,7 @@ public sealed class PipelineTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Result_events_follow_the_schema_and_carry_the_verdict_digest_as_id()
+    public async Task Result_events_follow_the_schema_and_carry_an_id_derived_from_the_verdict_change()
     {
         var site = SiteScenario.Create(azurite, "events");
         await site.UploadAndProcessAsync("patients.csv", Patients);
@@ -148,7 +148,7 @@ public sealed class PipelineTests(AzuriteFixture azurite)
         {
             Assert.Empty(schema.Validate(resultEvent.ToString()));
             var verdict = (await site.VerdictAsync(resultEvent["data"]!["patientId"]!.ToString()))!;
-            Assert.Equal(ContractJson.ContentDigest(verdict), resultEvent["id"]!.ToString());
+            Assert.Equal(Results.ResultEvent.IdOf(null, ContractJson.ContentDigest(verdict)), resultEvent["id"]!.ToString());
         }
     }
 }

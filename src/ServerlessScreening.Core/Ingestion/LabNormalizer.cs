@@ -21,7 +21,7 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
                 return catalog.FindByLoinc(mapped) ?? catalog.FindById(mapped);
             }
 
-            var system = Text.Keys.Name(codeSystem ?? string.Empty);
+            var system = codeSystem is null ? string.Empty : Text.Keys.CachedName(codeSystem);
             if ((system.Length == 0 || system.Contains("loinc", StringComparison.Ordinal)) && catalog.FindByLoinc(code) is { } byLoinc)
             {
                 return byLoinc;
@@ -63,7 +63,8 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
             return result with { Unit = rawUnit, RawValue = rawValue };
         }
 
-        var conversion = catalog.FindUnit(test, rawUnit);
+        var resolution = catalog.ResolveUnit(test, rawUnit);
+        var conversion = resolution.Conversion;
         if (conversion is null)
         {
             unitProblem = rawUnit is null
@@ -73,8 +74,7 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
         }
 
         var reference = ParseRange(referenceRange, conversion);
-        var sameSpelling = string.Equals(Text.Keys.Unit(rawUnit ?? string.Empty), Text.Keys.Unit(test.CanonicalUnit), StringComparison.Ordinal);
-        if (conversion.IsIdentity && sameSpelling)
+        if (conversion.IsIdentity && resolution.SameSpelling)
         {
             return result with { ReferenceLow = reference.Low, ReferenceHigh = reference.High };
         }
@@ -84,7 +84,7 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
             Value = value.Number is { } number ? value with { Number = Round(conversion.Apply(number)) } : value,
             RawValue = rawValue,
             RawUnit = rawUnit,
-            Conversion = conversion.Describe(test.CanonicalUnit),
+            Conversion = resolution.Description,
             ReferenceLow = reference.Low,
             ReferenceHigh = reference.High,
         };

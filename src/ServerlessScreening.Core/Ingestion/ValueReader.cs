@@ -125,7 +125,7 @@ public sealed class ValueReader
 
         // Symbols first ('-', '+-' lose their meaning once hyphens are folded away), then words.
         var symbols = text.Trim().Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
-        if (QualitativeWords.TryGetValue(symbols, out var qualitative) || QualitativeWords.TryGetValue(Text.Keys.Name(text), out qualitative))
+        if (QualitativeWords.TryGetValue(symbols, out var qualitative) || QualitativeWords.TryGetValue(Text.Keys.CachedName(text), out qualitative))
         {
             return Parsed<LabValue>.Ok(Facts.LabValue.Of(qualitative, text.Trim()));
         }
@@ -170,7 +170,7 @@ public sealed class ValueReader
     }
 
     public static Parsed<Sex?> Sex(string? text) =>
-        Text.Keys.Name(text ?? string.Empty) switch
+        text is null ? Parsed<Sex?>.Ok(null) : Text.Keys.CachedName(text) switch
         {
             "" => Parsed<Sex?>.Ok(null),
             "f" or "female" or "woman" or "女" or "女性" => Parsed<Sex?>.Ok(Facts.Sex.Female),
@@ -179,7 +179,7 @@ public sealed class ValueReader
         };
 
     public static Parsed<bool?> YesNo(string? text, string what) =>
-        Text.Keys.Name(text ?? string.Empty) switch
+        text is null ? Parsed<bool?>.Ok(null) : Text.Keys.CachedName(text) switch
         {
             "" => Parsed<bool?>.Ok(null),
             "yes" or "y" or "true" or "1" or "是" => Parsed<bool?>.Ok(true),

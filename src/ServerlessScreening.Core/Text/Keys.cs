@@ -36,7 +36,8 @@ public static class Keys
     public static string Name(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var normalized = text.Normalize(NormalizationForm.FormKC);
+        // Compatibility normalisation of ASCII is the identity; skipping it keeps the common case off ICU.
+        var normalized = Ascii.IsValid(text) ? text : text.Normalize(NormalizationForm.FormKC);
         var builder = new StringBuilder(normalized.Length);
         foreach (var ch in normalized)
         {
@@ -59,9 +60,10 @@ public static class Keys
     {
         ArgumentNullException.ThrowIfNull(unit);
         const string superscripts = "⁰¹²³⁴⁵⁶⁷⁸⁹";
-        var builder = new StringBuilder(unit.Length + 4);
+        var text = unit.Trim();
+        var builder = new StringBuilder(text.Length + 4);
         var inPower = false;
-        foreach (var ch in unit.Trim())
+        foreach (var ch in text)
         {
             var power = superscripts.IndexOf(ch, StringComparison.Ordinal);
             if (power >= 0)
@@ -91,7 +93,15 @@ public static class Keys
                     builder.Append('^');
                     continue;
                 default:
-                    builder.Append(ch.ToString().Normalize(NormalizationForm.FormKC).ToLowerInvariant());
+                    if (char.IsAscii(ch))
+                    {
+                        builder.Append(char.ToLowerInvariant(ch));
+                    }
+                    else
+                    {
+                        builder.Append(ch.ToString().Normalize(NormalizationForm.FormKC).ToLowerInvariant());
+                    }
+
                     continue;
             }
         }

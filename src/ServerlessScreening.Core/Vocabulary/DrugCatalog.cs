@@ -125,7 +125,7 @@ public sealed partial class DrugCatalog
 
     private DrugMatch? ResolveCode(string code, string? codeSystem)
     {
-        var system = Keys.Name(codeSystem ?? string.Empty);
+        var system = codeSystem is null ? string.Empty : Keys.CachedName(codeSystem);
         IngredientDefinition? found = null;
         string? by = null;
         if (system.Length == 0 || system.Contains("atc", StringComparison.Ordinal))
@@ -151,7 +151,7 @@ public sealed partial class DrugCatalog
 
     private DrugMatch? ResolveName(string name)
     {
-        var key = Keys.Name(name);
+        var key = Keys.CachedName(name);
         if (_byName.TryGetValue(key, out var exact))
         {
             return new DrugMatch(exact, ClassesOf(exact), "name");

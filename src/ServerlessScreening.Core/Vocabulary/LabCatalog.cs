@@ -39,6 +39,9 @@ public sealed record QualitativeInterpretation
 
 public sealed record LoincCode(string Code, string? Display);
 
+/// <summary>A raw unit of a test, resolved: see <see cref="LabCatalog.ResolveUnit"/>.</summary>
+public sealed record UnitResolution(UnitConversion? Conversion, bool SameSpelling, string? Description);
+
 public sealed record LabTestDefinition
 {
     public required string Id { get; init; }
@@ -72,6 +75,7 @@ public sealed class LabCatalog
     private readonly FrozenDictionary<string, LabTestDefinition> _byLoinc;
     private readonly FrozenDictionary<string, LabTestDefinition> _byName;
     private readonly FrozenDictionary<string, FrozenDictionary<string, UnitConversion>> _units;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Test, string Unit), UnitResolution> _resolutions = new();
 
     private LabCatalog(IReadOnlyList<LabTestDefinition> tests)
     {
@@ -111,7 +115,32 @@ public sealed class LabCatalog
 
     public LabTestDefinition? FindByLoinc(string code) => _byLoinc.GetValueOrDefault(code.Trim());
 
-    public LabTestDefinition? FindByName(string name) => _byName.GetValueOrDefault(Keys.Name(name));
+    public LabTestDefinition? FindByName(string name) => _byName.GetValueOrDefault(Keys.CachedName(name));
+
+    /// <summary>
+    /// How a raw unit of a test converts: the conversion (null when the unit is not one the test is reported in),
+    /// whether it is spelt as the canonical unit, and the conversion's description. Exports repeat a handful of unit
+    /// spellings millions of times, so resolutions are cached (bounded).
+    /// </summary>
+    public UnitResolution ResolveUnit(LabTestDefinition test, string? rawUnit)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        var key = (test.Id, rawUnit ?? string.Empty);
+        if (_resolutions.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var conversion = FindUnit(test, rawUnit);
+        var sameSpelling = string.Equals(Keys.Unit(rawUnit ?? string.Empty), Keys.Unit(test.CanonicalUnit), StringComparison.Ordinal);
+        var resolution = new UnitResolution(conversion, sameSpelling, conversion?.Describe(test.CanonicalUnit));
+        if (_resolutions.Count < 10_000)
+        {
+            _resolutions.TryAdd(key, resolution);
+        }
+
+        return resolution;
+    }
 
     /// <summary>The conversion for a raw unit of a test, or null when the unit is not one this test is known to be reported in.</summary>
     public UnitConversion? FindUnit(LabTestDefinition test, string? rawUnit)

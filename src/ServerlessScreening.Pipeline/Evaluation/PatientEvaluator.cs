@@ -29,6 +29,7 @@ public sealed class PatientEvaluator(
 {
     private const string DigestKey = "digest";
     private const string PublishedKey = "published";
+    private const string PreviousKey = "previous";
     private const int MaxAttempts = 5;
 
     public async Task EvaluateAsync(PatientWorkItem item, CancellationToken cancellationToken)
@@ -114,15 +115,17 @@ public sealed class PatientEvaluator(
         var name = StorageLayout.VerdictBlob(verdict.SiteId, verdict.PatientId);
         var blob = store.Blob(StorageLayout.VerdictsContainer, name);
         ETag? current = null;
+        string? previousDigest = null;
         try
         {
             var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
             current = properties.Value.ETag;
+            previousDigest = properties.Value.Metadata.TryGetValue(DigestKey, out var existingDigest) ? existingDigest : null;
             if (properties.Value.Metadata.TryGetValue(DigestKey, out var existing) && existing == digest)
             {
                 if (!properties.Value.Metadata.TryGetValue(PublishedKey, out var published) || published != "true")
                 {
-                    await PublishAsync(verdict, digest, name, item, patientKey, blob, properties.Value.ETag, properties.Value.Metadata, cancellationToken);
+                    await PublishAsync(verdict, properties.Value.Metadata.TryGetValue(PreviousKey, out var before) ? before : null, digest, name, item, patientKey, blob, properties.Value.ETag, properties.Value.Metadata, cancellationToken);
                 }
 
                 Log.Evaluated(logger, patientKey, verdict.SiteId, verdict.Outcome, "unchanged");
@@ -135,20 +138,25 @@ public sealed class PatientEvaluator(
 
         await store.TryWriteAsync(StorageLayout.VerdictHistoryContainer, StorageLayout.VerdictHistoryBlob(verdict.SiteId, verdict.PatientId, verdict.EvaluatedAt, digest), verdict, null, cancellationToken);
         var metadata = new Dictionary<string, string> { [DigestKey] = digest, [PublishedKey] = "false", ["outcome"] = verdict.Outcome };
+        if (previousDigest is not null)
+        {
+            metadata[PreviousKey] = previousDigest;
+        }
+
         var written = await store.TryWriteAsync(StorageLayout.VerdictsContainer, name, verdict, current, cancellationToken, metadata);
         if (written is null)
         {
             return false;
         }
 
-        await PublishAsync(verdict, digest, name, item, patientKey, blob, written.Value, metadata, cancellationToken);
+        await PublishAsync(verdict, previousDigest, digest, name, item, patientKey, blob, written.Value, metadata, cancellationToken);
         Log.Evaluated(logger, patientKey, verdict.SiteId, verdict.Outcome, current is null ? "new" : "changed");
         return true;
     }
 
-    private async Task PublishAsync(Verdict verdict, string digest, string name, PatientWorkItem item, string patientKey, Azure.Storage.Blobs.BlobClient blob, ETag etag, IDictionary<string, string> metadata, CancellationToken cancellationToken)
+    private async Task PublishAsync(Verdict verdict, string? previousDigest, string digest, string name, PatientWorkItem item, string patientKey, Azure.Storage.Blobs.BlobClient blob, ETag etag, IDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
-        var resultEvent = ResultEvent.For(verdict, digest, $"{StorageLayout.VerdictsContainer}/{name}", item.TraceParent);
+        var resultEvent = ResultEvent.For(verdict, previousDigest, digest, $"{StorageLayout.VerdictsContainer}/{name}", item.TraceParent);
         await publisher.PublishAsync(resultEvent, cancellationToken);
         Log.Published(logger, resultEvent.Id, patientKey, publisher.Transport);
         var confirmed = new Dictionary<string, string>(metadata) { [PublishedKey] = "true" };

@@ -27,8 +27,10 @@ public sealed record ResultData
 }
 
 /// <summary>
-/// A CloudEvents 1.0 event in the JSON event format. <see cref="Id"/> is the verdict's content digest, so the same
-/// verdict published twice carries the same id and a consumer (or Service Bus duplicate detection) recognises it.
+/// A CloudEvents 1.0 event in the JSON event format. <see cref="Id"/> is derived from the content of the verdict change:
+/// the digest of the previous verdict and of the new one. Publishing the same change again gives the same id, so a
+/// consumer (or Service Bus duplicate detection) recognises the repeat, while a verdict that changes back (A → B → A)
+/// is a new change with a new id and is not mistaken for a duplicate.
 /// </summary>
 public sealed record ResultEvent
 {
@@ -62,12 +64,12 @@ public sealed record ResultEvent
     [JsonProperty("data")]
     public required ResultData Data { get; init; }
 
-    public static ResultEvent For(Verdict verdict, string digest, string verdictBlob, string? traceParent)
+    public static ResultEvent For(Verdict verdict, string? previousDigest, string digest, string verdictBlob, string? traceParent)
     {
         ArgumentNullException.ThrowIfNull(verdict);
         return new ResultEvent
         {
-            Id = digest,
+            Id = IdOf(previousDigest, digest),
             Source = $"/serverless-screening/sites/{verdict.SiteId}",
             Subject = verdictBlob,
             Time = verdict.EvaluatedAt,
@@ -86,6 +88,9 @@ public sealed record ResultEvent
             },
         };
     }
+
+    public static string IdOf(string? previousDigest, string digest) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{previousDigest ?? "none"}>{digest}")));
 
     public string ToJson() => JsonConvert.SerializeObject(this, Formatting.None, ContractJson.Settings);
 
