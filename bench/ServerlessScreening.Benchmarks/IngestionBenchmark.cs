@@ -5,7 +5,6 @@ using Newtonsoft.Json;
 using Sylvan.Data.Csv;
 using ServerlessScreening.Facts;
 using ServerlessScreening.Ingestion;
-using ServerlessScreening.Verdicts;
 using ServerlessScreening.Vocabulary;
 
 namespace ServerlessScreening.Benchmarks;
@@ -40,7 +39,7 @@ public static class IngestionBenchmark
                 Generate(file, count);
             }
 
-            foreach (var mode in new[] { "sylvan-spans", "sylvan-strings", "pipeline" })
+            foreach (var mode in new[] { "sylvan-spans", "sylvan-strings", "pipeline-no-serialization", "pipeline" })
             {
                 Console.Error.WriteLine($"{mode} on {count:N0} rows…");
                 results.Add(await RunCaseAsync(mode, file));
@@ -79,10 +78,16 @@ public static class IngestionBenchmark
             "sylvan-spans" => BareRead(file, strings: false),
             "sylvan-strings" => BareRead(file, strings: true),
             "pipeline-no-serialization" => await PipelineAsync(file, serialize: false),
+            "sylvan-async" => await BareReadAsync(file),
             _ => await PipelineAsync(file),
         };
         watch.Stop();
-        var result = new CaseResult(mode, rows, new FileInfo(file).Length, watch.Elapsed.TotalSeconds, PeakResidentBytes());
+        var result = new CaseResult(mode, rows, new FileInfo(file).Length, watch.Elapsed.TotalSeconds, PeakResidentBytes())
+        {
+            GcPauseSeconds = GC.GetTotalPauseDuration().TotalSeconds,
+            Collections = $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}",
+            AllocatedBytes = GC.GetTotalAllocatedBytes(),
+        };
         Console.WriteLine(JsonConvert.SerializeObject(result));
         return 0;
     }
@@ -97,6 +102,27 @@ public static class IngestionBenchmark
             for (var i = 0; i < csv.RowFieldCount; i++)
             {
                 checksum += strings ? csv.GetString(i).Length : csv.GetFieldSpan(i).Length;
+            }
+
+            rows++;
+        }
+
+        GC.KeepAlive(checksum);
+        return rows;
+    }
+
+    private static async Task<long> BareReadAsync(string file)
+    {
+        await using var stream = File.OpenRead(file);
+        using var text = await TextDecoding.OpenAsync(new HashingReadStream(stream), null, CancellationToken.None);
+        await using var csv = await CsvDataReader.CreateAsync(text.Reader, new CsvDataReaderOptions { BufferSize = 64 * 1024 });
+        long rows = 0;
+        long checksum = 0;
+        while (await csv.ReadAsync())
+        {
+            for (var i = 0; i < csv.RowFieldCount; i++)
+            {
+                checksum += csv.GetString(i).Length;
             }
 
             rows++;
@@ -122,7 +148,7 @@ public static class IngestionBenchmark
         {
             if (serialize)
             {
-                GC.KeepAlive(ContractJson.SerializeToUtf8(shard));
+                GC.KeepAlive(ShardJson.Serialize(shard));
             }
 
             return ValueTask.CompletedTask;
@@ -177,5 +203,13 @@ public static class IngestionBenchmark
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 
-    private sealed record CaseResult(string Mode, long Rows, long Bytes, double Seconds, long PeakRssBytes);
+    private sealed record CaseResult(string Mode, long Rows, long Bytes, double Seconds, long PeakRssBytes)
+    {
+        public double GcPauseSeconds { get; init; }
+
+        /// <summary>Garbage collections of generations 0/1/2.</summary>
+        public string Collections { get; init; } = string.Empty;
+
+        public long AllocatedBytes { get; init; }
+    }
 }

@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "evaluation" => Run(() => BenchmarkRunner.Run<EvaluationBenchmark>(args: args[1..])),
     "profile" => RuleProfile.Run(),
+    "steps" => MicroSteps.Run(),
     "evaluation-quick" => EvaluationBenchmark.Quick(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000),
     "ingestion" => await IngestionBenchmark.RunAsync(args[1..]),
     "ingestion-case" => await IngestionBenchmark.CaseAsync(args[1..]),

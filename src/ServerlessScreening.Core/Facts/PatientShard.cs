@@ -28,5 +28,7 @@ public sealed record PatientShard
 
     public List<ClinicalFact> Clinical { get; init; } = [];
 
+    [System.Text.Json.Serialization.JsonIgnore]
+    [Newtonsoft.Json.JsonIgnore]
     public int FactCount => Demographics.Count + Labs.Count + Medications.Count + Clinical.Count;
 }

@@ -75,6 +75,11 @@ internal static class CommonColumns
     public static bool TryDemographics(CsvRow row, ReadContext context, ReportBuilder report, out Demographics? demographics)
     {
         demographics = null;
+        if (!row.HasDemographics)
+        {
+            return true;
+        }
+
         var sex = ValueReader.Sex(row["sex"]);
         if (!sex.IsOk)
         {
@@ -160,16 +165,8 @@ public sealed class LabRowReader(ReadContext context) : IRowReader
             return;
         }
 
-        var lab = _normalizer.Normalize(test, value.Value!, row["value"]!, row["unit"], row["reference_range"], out var unitProblem) with
-        {
-            CollectedAt = collectedAt,
-            Code = code,
-            CodeSystem = system ?? (code is not null && context.Labs.FindByLoinc(code) is not null ? "LOINC" : null),
-            Name = name,
-            Flag = row["flag"],
-            Specimen = row["specimen"],
-            Source = context.Source(row.Line),
-        };
+        var identity = new LabIdentity(collectedAt, code, system ?? (code is not null && test.Loinc.Count > 0 && context.Labs.FindByLoinc(code) is not null ? "LOINC" : null), name, context.Source(row.Line), row["flag"], row["specimen"]);
+        var lab = _normalizer.Normalize(test, value.Value!, row["value"]!, row["unit"], row["reference_range"], identity, out var unitProblem);
         if (unitProblem is not null)
         {
             report.Warn(ErrorCodes.UnitNotRecognised, unitProblem, row.Line);

@@ -141,12 +141,13 @@ public static class CanonicalSchema
 /// <summary>Where each canonical column of a kind is in a file's header row.</summary>
 public sealed class ColumnMap
 {
-    private readonly Dictionary<string, int> _ordinals;
+    private readonly System.Collections.Frozen.FrozenDictionary<string, int> _ordinals;
     private readonly Dictionary<string, string> _impliedSystems;
 
     private ColumnMap(Dictionary<string, int> ordinals, Dictionary<string, string> impliedSystems, IReadOnlyList<string> unmapped)
     {
-        _ordinals = ordinals;
+        // Looked up for every column of every row: a frozen dictionary is the fastest read-only map.
+        _ordinals = System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(ordinals, StringComparer.Ordinal);
         _impliedSystems = impliedSystems;
         Unmapped = unmapped;
     }

@@ -144,15 +144,8 @@ internal static class FhirNdjsonReader
         var referenceText = range?.Low?.Value is { } low && range.High?.Value is { } high
             ? $"{low.ToString(CultureInfo.InvariantCulture)}-{high.ToString(CultureInfo.InvariantCulture)}"
             : range?.High?.Value is { } onlyHigh ? "<" + onlyHigh.ToString(CultureInfo.InvariantCulture) : null;
-        var lab = normalizer.Normalize(test, value.Value!, rawValue!, rawUnit, referenceText, out var unitProblem) with
-        {
-            CollectedAt = date.Value,
-            Code = coding?.Code,
-            CodeSystem = Systems.IsLoinc(coding?.System) ? "LOINC" : coding?.System,
-            Name = name,
-            Flag = observation.Interpretation.FirstOrDefault()?.Coding.FirstOrDefault()?.Code,
-            Source = context.Source(record),
-        };
+        var identity = new LabIdentity(date.Value, coding?.Code, Systems.IsLoinc(coding?.System) ? "LOINC" : coding?.System, name, context.Source(record), observation.Interpretation.FirstOrDefault()?.Coding.FirstOrDefault()?.Code);
+        var lab = normalizer.Normalize(test, value.Value!, rawValue!, rawUnit, referenceText, identity, out var unitProblem);
         if (unitProblem is not null)
         {
             report.Warn(ErrorCodes.UnitNotRecognised, unitProblem, record);

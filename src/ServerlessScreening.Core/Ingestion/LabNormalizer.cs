@@ -8,6 +8,9 @@ namespace ServerlessScreening.Ingestion;
 /// Identifies a lab test and brings its value to the test's canonical unit. A unit the catalogue does not list
 /// for the test is never guessed: the result keeps its raw unit, is flagged, and no threshold is compared with it.
 /// </summary>
+/// <summary>What identifies a lab result apart from its value: when, which code, and the row it came from.</summary>
+public readonly record struct LabIdentity(Timestamp CollectedAt, string? Code, string? CodeSystem, string? Name, SourceRef Source, string? Flag = null, string? Specimen = null);
+
 public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
 {
     /// <summary>Code before name: a site's local code (through its profile), then LOINC, then a known English or Chinese name.</summary>
@@ -41,26 +44,18 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
         };
 
     /// <summary>
-    /// The normalised result, with placeholders for what the caller knows better (date, code, source).
+    /// The normalised result: <paramref name="identity"/> (when, which code, where from) with the value, unit and
+    /// reference range brought to the test's canonical unit. Built in one allocation: this runs once per lab row.
     /// <paramref name="unitProblem"/> describes an unrecognised unit for the report's warnings, or is null.
     /// </summary>
-    public LabResult Normalize(LabTestDefinition test, LabValue value, string rawValue, string? rawUnit, string? referenceRange, out string? unitProblem)
+    public LabResult Normalize(LabTestDefinition test, LabValue value, string rawValue, string? rawUnit, string? referenceRange, in LabIdentity identity, out string? unitProblem)
     {
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(value);
         unitProblem = null;
-        var result = new LabResult
-        {
-            TestId = test.Id,
-            CollectedAt = default,
-            Value = value,
-            Unit = test.CanonicalUnit.Length == 0 ? null : test.CanonicalUnit,
-            Source = new SourceRef(string.Empty, 0),
-        };
-
         if (value.Kind == LabValueKind.Qualitative)
         {
-            return result with { Unit = rawUnit, RawValue = rawValue };
+            return Build(test, identity, value, rawUnit, unitRecognized: true, rawValue, rawUnit: null, conversion: null, low: null, high: null);
         }
 
         var resolution = catalog.ResolveUnit(test, rawUnit);
@@ -70,25 +65,39 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
             unitProblem = rawUnit is null
                 ? $"{test.Id}: no unit given (expected {test.CanonicalUnit})"
                 : $"{test.Id}: unit '{ValueReader.Clip(rawUnit)}' is not a known unit of this test (expected {test.CanonicalUnit})";
-            return result with { Unit = rawUnit, UnitRecognized = false, RawValue = rawValue, RawUnit = rawUnit };
+            return Build(test, identity, value, rawUnit, unitRecognized: false, rawValue, rawUnit, conversion: null, low: null, high: null);
         }
 
-        var reference = ParseRange(referenceRange, conversion);
+        var (low, high) = ParseRange(referenceRange, conversion);
+        var canonicalUnit = test.CanonicalUnit.Length == 0 ? null : test.CanonicalUnit;
         if (conversion.IsIdentity && resolution.SameSpelling)
         {
-            return result with { ReferenceLow = reference.Low, ReferenceHigh = reference.High };
+            return Build(test, identity, value, canonicalUnit, unitRecognized: true, rawValue: null, rawUnit: null, conversion: null, low, high);
         }
 
-        return result with
-        {
-            Value = value.Number is { } number ? value with { Number = Round(conversion.Apply(number)) } : value,
-            RawValue = rawValue,
-            RawUnit = rawUnit,
-            Conversion = resolution.Description,
-            ReferenceLow = reference.Low,
-            ReferenceHigh = reference.High,
-        };
+        var converted = value.Number is { } number ? value with { Number = Round(conversion.Apply(number)) } : value;
+        return Build(test, identity, converted, canonicalUnit, unitRecognized: true, rawValue, rawUnit, resolution.Description, low, high);
     }
+
+    private static LabResult Build(LabTestDefinition test, in LabIdentity identity, LabValue value, string? unit, bool unitRecognized, string? rawValue, string? rawUnit, string? conversion, decimal? low, decimal? high) => new()
+    {
+        TestId = test.Id,
+        CollectedAt = identity.CollectedAt,
+        Code = identity.Code,
+        CodeSystem = identity.CodeSystem,
+        Name = identity.Name,
+        Flag = identity.Flag,
+        Specimen = identity.Specimen,
+        Source = identity.Source,
+        Value = value,
+        Unit = unit,
+        UnitRecognized = unitRecognized,
+        RawValue = rawValue,
+        RawUnit = rawUnit,
+        Conversion = conversion,
+        ReferenceLow = low,
+        ReferenceHigh = high,
+    };
 
     // Division results are rounded to 6 significant decimals so that a converted value prints and compares the same everywhere.
     private static decimal Round(decimal value) => Math.Round(value, 6, MidpointRounding.ToEven);

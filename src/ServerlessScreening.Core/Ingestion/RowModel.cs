@@ -50,6 +50,8 @@ public sealed class ReadContext
 /// <summary>One row of a CSV upload, addressed by canonical column name.</summary>
 public sealed class CsvRow
 {
+    private static readonly string[] DemographicColumns = ["sex", "birth_date", "screening_date", "consent_date", "randomization_date", "childbearing_potential"];
+
     private readonly IReadOnlyList<string> _headers;
     private readonly ColumnMap _map;
     private string?[] _fields = [];
@@ -58,7 +60,11 @@ public sealed class CsvRow
     {
         _headers = headers;
         _map = map;
+        HasDemographics = DemographicColumns.Any(map.Has);
     }
+
+    /// <summary>Whether the file has any demographic column at all; decided once per file, not per row.</summary>
+    public bool HasDemographics { get; }
 
     public int Line { get; private set; }
 

@@ -183,14 +183,7 @@ public sealed class SyntheaObservationReader(ReadContext context) : IRowReader
             return;
         }
 
-        var lab = _normalizer.Normalize(test, value.Value!, row["value"]!, row["units"], null, out var unitProblem) with
-        {
-            CollectedAt = date,
-            Code = code,
-            CodeSystem = "LOINC",
-            Name = name,
-            Source = context.Source(row.Line),
-        };
+        var lab = _normalizer.Normalize(test, value.Value!, row["value"]!, row["units"], null, new LabIdentity(date, code, "LOINC", name, context.Source(row.Line)), out var unitProblem);
         if (unitProblem is not null)
         {
             report.Warn(ErrorCodes.UnitNotRecognised, unitProblem, row.Line);

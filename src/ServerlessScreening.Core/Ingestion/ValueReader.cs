@@ -58,6 +58,11 @@ public sealed class ValueReader
     public bool TryNumber(ReadOnlySpan<char> text, out decimal value)
     {
         text = text.Trim();
+        if (TryPlainDecimal(text, DecimalSeparator, out value))
+        {
+            return true;
+        }
+
         if (DecimalSeparator == ',')
         {
             Span<char> buffer = stackalloc char[Math.Min(text.Length, 64)];
@@ -76,6 +81,60 @@ public sealed class ValueReader
         }
 
         return decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>
+    /// The common case without the general parser: an optional sign, up to 18 digits and one decimal separator, read
+    /// exactly into a decimal with the written scale (1.0 stays 1.0). Anything else (exponents, group separators,
+    /// longer numbers) falls back to <see cref="decimal.TryParse(ReadOnlySpan{char}, NumberStyles, IFormatProvider, out decimal)"/>.
+    /// </summary>
+    internal static bool TryPlainDecimal(ReadOnlySpan<char> text, char separator, out decimal value)
+    {
+        value = 0;
+        var i = 0;
+        var negative = false;
+        if (text.Length > 0 && text[0] is '-' or '+')
+        {
+            negative = text[0] == '-';
+            i = 1;
+        }
+
+        long mantissa = 0;
+        var digits = 0;
+        var scale = -1;
+        for (; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsAsciiDigit(c))
+            {
+                if (++digits > 18)
+                {
+                    return false;
+                }
+
+                mantissa = (mantissa * 10) + (c - '0');
+                if (scale >= 0)
+                {
+                    scale++;
+                }
+            }
+            else if (c == separator && scale < 0)
+            {
+                scale = 0;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        if (digits == 0)
+        {
+            return false;
+        }
+
+        value = new decimal((int)mantissa, (int)(mantissa >> 32), 0, negative, (byte)Math.Max(scale, 0));
+        return true;
     }
 
     public Parsed<decimal?> OptionalNumber(string? text, string what)

@@ -86,10 +86,10 @@ public sealed class PatientEvaluator(
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (i, token) =>
             {
-                var shard = await store.ReadAsync<PatientShard>(StorageLayout.FactsContainer, parts[i].Name, token)
+                var bytes = await store.ReadBytesAsync(StorageLayout.FactsContainer, parts[i].Name, token)
                     ?? throw new InvalidOperationException($"A committed shard part disappeared while being read ({parts[i].Name}).");
                 var canonical = content[parts[i].ShardKey].Canonical;
-                shards[i] = (shard.Value, new InputRef(StorageLayout.QualifiedUpload(canonical.Upload), canonical.Sha256));
+                shards[i] = (ShardJson.Deserialize(bytes), new InputRef(StorageLayout.QualifiedUpload(canonical.Upload), canonical.Sha256));
             });
 
         var contributing = parts.Select(p => content[p.ShardKey]).Distinct().ToList();

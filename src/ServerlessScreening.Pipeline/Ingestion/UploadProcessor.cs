@@ -301,5 +301,5 @@ public sealed class UploadProcessor(
 internal sealed class BlobShardSink(ScreeningStore store, string shardKey) : IShardSink
 {
     public async ValueTask WriteAsync(PatientShard shard, CancellationToken cancellationToken) =>
-        await store.WriteAsync(StorageLayout.FactsContainer, StorageLayout.FactsBlob(shard.SiteId, shard.PatientId, shardKey, shard.Part), shard, cancellationToken);
+        await store.WriteJsonBytesAsync(StorageLayout.FactsContainer, StorageLayout.FactsBlob(shard.SiteId, shard.PatientId, shardKey, shard.Part), ShardJson.Serialize(shard), cancellationToken);
 }
