@@ -74,6 +74,30 @@ public sealed class RunCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Every_criterion_is_met_once_and_failed_once_on_the_crafted_site()
+    {
+        var repository = Repository.Root();
+        var output = Path.Combine(_work.FullName, "criteria");
+
+        var (exitCode, stdout, stderr) = await ScreeningCommand.RunAsync("run", Path.Combine(repository, "samples", "criteria", "uploads"), "--out", output);
+
+        Assert.True(exitCode == 0, stdout + stderr);
+        var pass = JObject.Parse(await File.ReadAllTextAsync(Path.Combine(output, "site-criteria", "ALLPASS.json")));
+        var fail = JObject.Parse(await File.ReadAllTextAsync(Path.Combine(output, "site-criteria", "ALLFAIL.json")));
+        Assert.Equal("eligible", pass["outcome"]!.ToString());
+        Assert.Equal("ineligible", fail["outcome"]!.ToString());
+        var ids = pass["criteria"]!.Select(c => c["id"]!.ToString()).ToList();
+        Assert.Equal(17, ids.Count);
+        foreach (var id in ids)
+        {
+            Assert.Equal("pass", pass["criteria"]!.Single(c => c["id"]!.ToString() == id)["status"]!.ToString());
+            var failed = fail["criteria"]!.Single(c => c["id"]!.ToString() == id);
+            Assert.True(failed["status"]!.ToString() == "fail", $"{id} did not fail: {failed["reason"]}");
+            Assert.True(id == "EXC05" || failed["evidence"]!.Any(), $"{id} failed without evidence");
+        }
+    }
+
     private static string Outcome(string output, string patient, string site = "site-e2e") =>
         JObject.Parse(File.ReadAllText(Path.Combine(output, site, patient + ".json")))["outcome"]!.ToString();
 }
