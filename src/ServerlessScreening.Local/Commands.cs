@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using ServerlessScreening.Verdicts;
@@ -50,6 +51,105 @@ public static class Commands
                 Output = parse.GetValue(output) ?? new DirectoryInfo(Path.Combine(repository, ".local", "demo")),
             };
             return await ExecuteAsync(options, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>The storage a long-lived command works on: --connection, else the SCREENING_STORAGE environment variable.</summary>
+    private static Option<string?> ConnectionOption() =>
+        new("--connection") { Description = "Storage connection string (default: the SCREENING_STORAGE environment variable)" };
+
+    private static string? Connection(ParseResult parse, Option<string?> option) =>
+        parse.GetValue(option) ?? Environment.GetEnvironmentVariable("SCREENING_STORAGE");
+
+    public static Command Host()
+    {
+        var connection = ConnectionOption();
+        var screeningDate = new Option<string?>("--screening-date") { Description = "Default screening date (yyyy-MM-dd)" };
+        var verbose = new Option<bool>("--verbose") { Description = "Show the pipeline's log" };
+        var command = new Command("host", "Run the local host (WebJobs SDK, same triggers as the Functions app) against a storage account until stopped.") { connection, screeningDate, verbose };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (Connection(parse, connection) is not { } storage)
+            {
+                await Console.Error.WriteLineAsync("screening: host needs --connection or SCREENING_STORAGE.");
+                return 2;
+            }
+
+            if (!TryDate(parse.GetValue(screeningDate), out var date))
+            {
+                return 2;
+            }
+
+            var overrides = new Dictionary<string, string?>();
+            if (date is { } d)
+            {
+                overrides["Screening:DefaultScreeningDate"] = d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            }
+
+            try
+            {
+                using var host = LocalHost.Build(storage, overrides, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+                await host.Services.GetRequiredService<Pipeline.StorageInitializer>().EnsureCreatedAsync(cancellationToken);
+                await host.StartAsync(cancellationToken);
+                await Console.Out.WriteLineAsync("screening: host running; stop with Ctrl+C.");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                await host.StopAsync(CancellationToken.None);
+                return 0;
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            {
+                await Console.Error.WriteLineAsync("screening: invalid settings: " + string.Join("; ", e.Failures));
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    public static Command Reevaluate()
+    {
+        var connection = ConnectionOption();
+        var site = new Option<string?>("--site") { Description = "Only this site (default: every site)" };
+        var command = new Command("reevaluate", "Queue every patient of a site, or of all sites, for evaluation again (after a protocol change).") { connection, site };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (Connection(parse, connection) is not { } storage)
+            {
+                await Console.Error.WriteLineAsync("screening: reevaluate needs --connection or SCREENING_STORAGE.");
+                return 2;
+            }
+
+            await using var services = LocalHost.Services(storage);
+            var count = await services.GetRequiredService<Pipeline.Operations>().ReevaluateAsync(parse.GetValue(site), cancellationToken);
+            await Console.Out.WriteLineAsync($"screening: {count} patients queued for evaluation.");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Replay()
+    {
+        var connection = ConnectionOption();
+        var command = new Command("replay", "Put work that kept failing back on its queue: poisoned evaluations and ingest requests, quarantined uploads, uploads the blob trigger gave up on.") { connection };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (Connection(parse, connection) is not { } storage)
+            {
+                await Console.Error.WriteLineAsync("screening: replay needs --connection or SCREENING_STORAGE.");
+                return 2;
+            }
+
+            await using var services = LocalHost.Services(storage);
+            var result = await services.GetRequiredService<Pipeline.Operations>().ReplayAsync(cancellationToken);
+            await Console.Out.WriteLineAsync($"screening: requeued {result.EvaluationsRequeued} evaluations, {result.IngestionsRequeued} ingest requests, {result.QuarantinedRequeued} quarantined uploads, {result.BlobTriggerFailuresRequeued} failed uploads.");
+            return 0;
         });
         return command;
     }

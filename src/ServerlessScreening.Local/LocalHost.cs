@@ -78,6 +78,18 @@ public static class LocalHost
             .Build();
     }
 
+    /// <summary>The pipeline's services without a host, for one-off operator commands against a storage account.</summary>
+    public static ServiceProvider Services(string storageConnection)
+    {
+        var settings = FunctionsSettings.Load(AppContext.BaseDirectory);
+        settings["ScreeningStorage"] = storageConnection;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection()
+            .AddLogging(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
+            .AddScreeningPipeline(configuration)
+            .BuildServiceProvider();
+    }
+
     private static TimeSpan? Span(JObject section, string name) =>
         section.Value<string>(name) is { } text ? TimeSpan.Parse(text, CultureInfo.InvariantCulture) : null;
 

@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Identity;
 using Azure.Messaging.ServiceBus;
 using Azure.Storage.Blobs;
@@ -32,8 +33,13 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ScreeningOptions>, ProtocolValidation>();
 
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => StorageClients.Blobs(configuration.GetSection(StorageLayout.ConnectionName)));
-        services.AddSingleton(_ => StorageClients.Queues(configuration.GetSection(StorageLayout.ConnectionName)));
+        // Extra pipeline policies (fault injection in tests) and an optional operation counter apply to every storage request.
+        services.AddSingleton(sp => StorageClients.Blobs(
+            configuration.GetSection(StorageLayout.ConnectionName),
+            sp.GetServices<HttpPipelinePolicy>().Concat(sp.GetService<StorageOperationCounter>() is { } counter ? [counter.BlobPolicy] : [])));
+        services.AddSingleton(sp => StorageClients.Queues(
+            configuration.GetSection(StorageLayout.ConnectionName),
+            sp.GetServices<HttpPipelinePolicy>().Concat(sp.GetService<StorageOperationCounter>() is { } counter ? [counter.QueuePolicy] : [])));
         services.AddSingleton(LabCatalog.Default);
         services.AddSingleton(DrugCatalog.Default);
         services.AddSingleton(sp => new ScreeningEngine(
@@ -56,6 +62,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PatientEvaluator>();
         services.AddSingleton<Pseudonyms>();
         services.AddSingleton<StorageInitializer>();
+        services.AddSingleton<Operations>();
         services.AddSingleton<IResultPublisher>(sp =>
         {
             var results = sp.GetRequiredService<IOptions<ResultsOptions>>();
@@ -78,21 +85,32 @@ public static class ServiceCollectionExtensions
 /// </summary>
 public static class StorageClients
 {
-    public static BlobServiceClient Blobs(IConfigurationSection section)
+    /// <summary>The blob client; <paramref name="policies"/> (registered <see cref="HttpPipelinePolicy"/> services) run on every attempt, e.g. to count operations.</summary>
+    public static BlobServiceClient Blobs(IConfigurationSection section, IEnumerable<HttpPipelinePolicy>? policies = null)
     {
         ArgumentNullException.ThrowIfNull(section);
         var options = new BlobClientOptions();
         Configure(options.Retry);
+        foreach (var policy in policies ?? [])
+        {
+            options.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        }
+
         return section.Value is { Length: > 0 } connection
             ? new BlobServiceClient(connection, options)
             : new BlobServiceClient(new Uri(Required(section, "blobServiceUri")), Credential(section), options);
     }
 
-    public static QueueServiceClient Queues(IConfigurationSection section)
+    public static QueueServiceClient Queues(IConfigurationSection section, IEnumerable<HttpPipelinePolicy>? policies = null)
     {
         ArgumentNullException.ThrowIfNull(section);
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
         Configure(options.Retry);
+        foreach (var policy in policies ?? [])
+        {
+            options.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        }
+
         return section.Value is { Length: > 0 } connection
             ? new QueueServiceClient(connection, options)
             : new QueueServiceClient(new Uri(Required(section, "queueServiceUri")), Credential(section), options);

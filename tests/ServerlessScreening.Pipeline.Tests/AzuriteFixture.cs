@@ -28,7 +28,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     }
 
     /// <summary>The pipeline as a host would register it, against this Azurite, with a fixed clock.</summary>
-    public ServiceProvider Pipeline(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    public ServiceProvider Pipeline(FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -46,6 +46,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning)).AddScreeningPipeline(configuration);
         services.AddSingleton<TimeProvider>(time ?? new FakeTimeProvider(new DateTimeOffset(2025, 6, 2, 8, 0, 0, TimeSpan.Zero)));
+        configure?.Invoke(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         provider.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(CancellationToken.None).GetAwaiter().GetResult();
         return provider;

@@ -35,8 +35,8 @@ internal sealed class SiteScenario(ServiceProvider services, string siteId)
         await ProcessAsync(path);
     }
 
-    /// <summary>Runs queued ingest requests and evaluations until both queues are empty.</summary>
-    public async Task DrainAsync()
+    /// <summary>Runs queued ingest requests and evaluations until both queues are empty; each work item is delivered <paramref name="copies"/> times at once.</summary>
+    public async Task DrainAsync(int copies = 1)
     {
         var queues = services.GetRequiredService<QueueServiceClient>();
         var evaluate = queues.GetQueueClient(StorageLayout.EvaluateQueue);
@@ -53,7 +53,8 @@ internal sealed class SiteScenario(ServiceProvider services, string siteId)
             var evaluateMessages = (await evaluate.ReceiveMessagesAsync(32)).Value;
             foreach (var message in evaluateMessages)
             {
-                await services.GetRequiredService<PatientEvaluator>().EvaluateAsync(PatientWorkItem.FromJson(message.Body.ToString()), CancellationToken.None);
+                var item = PatientWorkItem.FromJson(message.Body.ToString());
+                await Task.WhenAll(Enumerable.Range(0, copies).Select(_ => services.GetRequiredService<PatientEvaluator>().EvaluateAsync(item, CancellationToken.None)));
                 await evaluate.DeleteMessageAsync(message.MessageId, message.PopReceipt);
             }
 

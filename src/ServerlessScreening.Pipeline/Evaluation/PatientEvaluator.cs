@@ -25,12 +25,21 @@ public sealed class PatientEvaluator(
     IResultPublisher publisher,
     Pseudonyms pseudonyms,
     IOptions<ScreeningOptions> options,
+    TimeProvider time,
     ILogger<PatientEvaluator> logger)
 {
     private const string DigestKey = "digest";
     private const string PublishedKey = "published";
     private const string PreviousKey = "previous";
     private const int MaxAttempts = 5;
+
+    /// <summary>
+    /// A verdict whose event is not confirmed as published is published again by a later evaluation only once it is
+    /// this old: its writer publishes right after writing, so concurrent duplicate deliveries leave it to the writer,
+    /// while a writer that crashed before publishing is covered when its work item comes back (after the queue's
+    /// visibility timeout, which must stay above this).
+    /// </summary>
+    private static readonly TimeSpan RepublishAfter = TimeSpan.FromSeconds(5);
 
     public async Task EvaluateAsync(PatientWorkItem item, CancellationToken cancellationToken)
     {
@@ -123,7 +132,8 @@ public sealed class PatientEvaluator(
             previousDigest = properties.Value.Metadata.TryGetValue(DigestKey, out var existingDigest) ? existingDigest : null;
             if (properties.Value.Metadata.TryGetValue(DigestKey, out var existing) && existing == digest)
             {
-                if (!properties.Value.Metadata.TryGetValue(PublishedKey, out var published) || published != "true")
+                var unpublished = !properties.Value.Metadata.TryGetValue(PublishedKey, out var published) || published != "true";
+                if (unpublished && time.GetUtcNow() - properties.Value.LastModified >= RepublishAfter)
                 {
                     await PublishAsync(verdict, properties.Value.Metadata.TryGetValue(PreviousKey, out var before) ? before : null, digest, name, item, patientKey, blob, properties.Value.ETag, properties.Value.Metadata, cancellationToken);
                 }

@@ -113,6 +113,7 @@ public sealed class UploadProcessor(
         }
 
         await store.WriteAsync(StorageLayout.ReportsContainer, StorageLayout.ReportBlob(upload), outcome.Report, cancellationToken);
+        await store.DeleteIfExistsAsync(StorageLayout.QuarantineContainer, upload, cancellationToken);
         Log.Ingested(logger, upload, outcome.Report.Kind, outcome.Report.RowsRead, outcome.Report.RowsUsed, outcome.Report.RowsIgnored, outcome.Report.RowsRejected, outcome.Patients.Count);
 
         var touched = outcome.Patients.Concat(previous is not null ? previousReport?.Patients ?? [] : []).Distinct(StringComparer.Ordinal).ToList();

@@ -1,0 +1,91 @@
+using Azure.Core.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ServerlessScreening.Pipeline.Tests;
+
+/// <summary>Faults the pipeline must shrug off, each named with what it checks, against a real Azurite.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ReliabilityTests(AzuriteFixture azurite)
+{
+    private const string Patients = "patient_id,sex,birth_date,screening_date\nP1,F,1990-04-12,2025-06-01\nP2,M,2010-02-01,2025-06-01\nP3,F,1985-08-20,2025-06-01\n";
+    private const string LabsA = "patient_id,collected_at,test_code,value,unit\nP1,2025-05-20,2890-2,1.42,g/g\nP2,2025-05-20,2890-2,1.6,g/g\n";
+    private const string LabsB = "patient_id,collected_at,test_code,value,unit\nP3,2025-05-10,2890-2,0.4,g/g\nP1,2025-05-28,2890-2,0.9,g/g\n";
+    private const string Medications = "patient_id,drug_name,dose,dose_unit,start_date,end_date\nP1,Mycophenolate mofetil,1000,mg,2024-09-01,\nP3,rituximab,1000,mg,2025-04-01,2025-04-01\n";
+    private const string Manifest = "{ \"coverage\": { \"from\": \"2024-06-01\", \"to\": \"2025-06-01\" } }";
+
+    private static readonly (string Name, string Content)[] Files =
+        [("patients.csv", Patients), ("labs-a.csv", LabsA), ("labs-b.csv", LabsB), ("medications.csv", Medications), ("manifest.json", Manifest)];
+
+    [Fact]
+    public async Task Fault_throttling_500s_and_network_errors_are_retried_and_change_no_verdict()
+    {
+        var baseline = await SequentialAsync(SiteScenario.Create(azurite, "nofault"));
+
+        var faults = new FaultInjection(rate: 0.2, seed: 42);
+        var services = azurite.Pipeline(configure: s => s.AddSingleton<HttpPipelinePolicy>(faults));
+        var faulty = await SequentialAsync(new SiteScenario(services, $"faults-{Guid.NewGuid():N}"[..30]));
+
+        Assert.True(faults.Injected > 20, $"only {faults.Injected} faults were injected");
+        AssertSameVerdicts(baseline, faulty);
+    }
+
+    [Fact]
+    public async Task Fault_duplicate_deliveries_of_uploads_and_work_items_write_one_verdict_and_one_event()
+    {
+        var site = SiteScenario.Create(azurite, "dupes");
+        foreach (var (name, content) in Files)
+        {
+            await site.UploadAsync(name, content);
+        }
+
+        // Every upload delivered three times at once, as a retried or duplicated trigger would.
+        await Task.WhenAll(Files.SelectMany(f => Enumerable.Repeat(f.Name, 3)).Select(site.ProcessAsync));
+
+        // Every queued work item delivered three times at once.
+        await site.DrainAsync(copies: 3);
+
+        foreach (var patient in new[] { "P1", "P2", "P3" })
+        {
+            Assert.Equal(1, await site.HistoryCountAsync(patient));
+            Assert.Single(await site.EventsAsync(), e => e["data"]!["patientId"]!.ToString() == patient);
+        }
+    }
+
+    [Fact]
+    public async Task Fault_concurrent_uploads_for_one_patient_end_in_the_same_verdict_as_one_ordered_run()
+    {
+        var ordered = await SequentialAsync(SiteScenario.Create(azurite, "ordered"));
+
+        var concurrent = SiteScenario.Create(azurite, "concurrent");
+        foreach (var (name, content) in Files)
+        {
+            await concurrent.UploadAsync(name, content);
+        }
+
+        await Task.WhenAll(Files.Reverse().Select(f => concurrent.ProcessAsync(f.Name)));
+        await concurrent.DrainAsync();
+
+        AssertSameVerdicts(ordered, concurrent);
+    }
+
+    private static async Task<SiteScenario> SequentialAsync(SiteScenario site)
+    {
+        foreach (var (name, content) in Files)
+        {
+            await site.UploadAndProcessAsync(name, content);
+        }
+
+        await site.DrainAsync();
+        return site;
+    }
+
+    private static void AssertSameVerdicts(SiteScenario expected, SiteScenario actual)
+    {
+        foreach (var patient in new[] { "P1", "P2", "P3" })
+        {
+            var want = expected.VerdictTextAsync(patient).GetAwaiter().GetResult()!.Replace(expected.SiteId, "SITE", StringComparison.Ordinal);
+            var got = actual.VerdictTextAsync(patient).GetAwaiter().GetResult()!.Replace(actual.SiteId, "SITE", StringComparison.Ordinal);
+            Assert.Equal(want, got);
+        }
+    }
+}
