@@ -67,7 +67,8 @@ public static class Commands
         var connection = ConnectionOption();
         var screeningDate = new Option<string?>("--screening-date") { Description = "Default screening date (yyyy-MM-dd)" };
         var verbose = new Option<bool>("--verbose") { Description = "Show the pipeline's log" };
-        var command = new Command("host", "Run the local host (WebJobs SDK, same triggers as the Functions app) against a storage account until stopped.") { connection, screeningDate, verbose };
+        var telemetry = new Option<bool>("--telemetry") { Description = "Print traces and metrics (OpenTelemetry) to the console" };
+        var command = new Command("host", "Run the local host (WebJobs SDK, same triggers as the Functions app) against a storage account until stopped.") { connection, screeningDate, verbose, telemetry };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (Connection(parse, connection) is not { } storage)
@@ -81,7 +82,7 @@ public static class Commands
                 return 2;
             }
 
-            var overrides = new Dictionary<string, string?>();
+            var overrides = new Dictionary<string, string?> { ["Telemetry:Console"] = parse.GetValue(telemetry) ? "true" : "false" };
             if (date is { } d)
             {
                 overrides["Screening:DefaultScreeningDate"] = d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -152,6 +153,53 @@ public static class Commands
             return 0;
         });
         return command;
+    }
+
+    public static Command SiteAccessCommand()
+    {
+        var connection = ConnectionOption();
+        var site = new Option<string>("--site") { Description = "The site id", Required = true };
+        var hours = new Option<double>("--hours") { Description = "How long the links work (default 24, at most 168)", DefaultValueFactory = _ => 24 };
+        var path = new Option<string>("--path") { Description = "The file's path inside the site's upload folder", Required = true };
+
+        var upload = new Command("upload", "Print a link that uploads one file into the site's folder (create/write only).") { connection, site, path, hours };
+        upload.SetAction((parse, cancellationToken) => WithAccessAsync(parse, connection, async access =>
+        {
+            var link = await access.UploadLinkAsync(parse.GetValue(site)!, parse.GetValue(path)!, TimeSpan.FromHours(parse.GetValue(hours)), cancellationToken);
+            await Console.Out.WriteLineAsync($"{link.Blob}\t{link.ExpiresOn:O}\t{link.Uri}");
+        }));
+
+        var results = new Command("results", "Print read-only links to each of the site's verdicts and reports.") { connection, site, hours };
+        results.SetAction((parse, cancellationToken) => WithAccessAsync(parse, connection, async access =>
+        {
+            foreach (var link in await access.ResultLinksAsync(parse.GetValue(site)!, TimeSpan.FromHours(parse.GetValue(hours)), cancellationToken))
+            {
+                await Console.Out.WriteLineAsync($"{link.Blob}\t{link.ExpiresOn:O}\t{link.Uri}");
+            }
+        }));
+
+        return new Command("site-access", "Issue per-site links: a site can write only into its own upload folder and read only its own verdicts and reports.") { upload, results };
+    }
+
+    private static async Task<int> WithAccessAsync(ParseResult parse, Option<string?> connection, Func<Pipeline.SiteAccess, Task> action)
+    {
+        if (Connection(parse, connection) is not { } storage)
+        {
+            await Console.Error.WriteLineAsync("screening: site-access needs --connection or SCREENING_STORAGE.");
+            return 2;
+        }
+
+        try
+        {
+            await using var services = LocalHost.Services(storage);
+            await action(services.GetRequiredService<Pipeline.SiteAccess>());
+            return 0;
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync("screening: " + e.Message);
+            return 2;
+        }
     }
 
     private static async Task<int> ExecuteAsync(RunOptions options, CancellationToken cancellationToken)

@@ -54,6 +54,7 @@ public static class LocalHost
             .ConfigureServices((context, services) =>
             {
                 services.AddScreeningPipeline(context.Configuration);
+                services.AddScreeningTelemetry(context.Configuration, console: string.Equals(context.Configuration["Telemetry:Console"], "true", StringComparison.OrdinalIgnoreCase));
                 services.AddSingleton<WorkTracker>();
                 services.AddSingleton<LocalFunctions>();
                 services.AddSingleton<ITypeLocator>(new FunctionTypes());
@@ -68,7 +69,8 @@ public static class LocalHost
                     options.TimestampFormat = "HH:mm:ss ";
                 });
                 logging.SetMinimumLevel(logLevel);
-                logging.AddFilter("Azure.Core", LogLevel.Error);
+                // Azure SDK log lines name request URLs, and blob names carry patient ids: keep them out of the log.
+                logging.AddFilter("Azure", LogLevel.None);
                 logging.AddFilter("Host", logLevel > LogLevel.Information ? logLevel : LogLevel.Warning);
                 logging.AddFilter("Function", logLevel > LogLevel.Information ? logLevel : LogLevel.Warning);
                 logging.AddFilter("Microsoft", LogLevel.Warning);

@@ -7,4 +7,5 @@ root.Subcommands.Add(Commands.Demo());
 root.Subcommands.Add(Commands.Host());
 root.Subcommands.Add(Commands.Reevaluate());
 root.Subcommands.Add(Commands.Replay());
+root.Subcommands.Add(Commands.SiteAccessCommand());
 return await root.Parse(args).InvokeAsync();

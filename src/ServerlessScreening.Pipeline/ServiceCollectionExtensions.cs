@@ -63,6 +63,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Pseudonyms>();
         services.AddSingleton<StorageInitializer>();
         services.AddSingleton<Operations>();
+        services.AddSingleton<SiteAccess>();
         services.AddSingleton<IResultPublisher>(sp =>
         {
             var results = sp.GetRequiredService<IOptions<ResultsOptions>>();

@@ -20,6 +20,8 @@ internal sealed class SiteScenario(ServiceProvider services, string siteId)
 
     public ScreeningStore Store { get; } = services.GetRequiredService<ScreeningStore>();
 
+    public ServiceProvider Services => services;
+
     public static SiteScenario Create(AzuriteFixture azurite, string prefix) =>
         new(azurite.Pipeline(), $"{prefix}-{Guid.NewGuid():N}"[..30]);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -44,7 +45,17 @@ public sealed class PatientEvaluator(
     public async Task EvaluateAsync(PatientWorkItem item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
+        using var activity = item.TraceParent is not null
+            ? Telemetry.Source.StartActivity("evaluate patient", ActivityKind.Consumer, item.TraceParent)
+            : Telemetry.Source.StartActivity("evaluate patient", ActivityKind.Consumer);
         var patientKey = pseudonyms.Of(item.SiteId, item.PatientId);
+        activity?.SetTag("screening.site", item.SiteId);
+        activity?.SetTag("screening.patient", patientKey);
+        if (item.RequestedAt is { } requested)
+        {
+            Telemetry.QueueLatency.Record((time.GetUtcNow() - requested).TotalMilliseconds, new KeyValuePair<string, object?>("screening.site", item.SiteId));
+        }
+
         await scheduler.ClearAsync(item.SiteId, item.PatientId, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
@@ -161,12 +172,17 @@ public sealed class PatientEvaluator(
 
         await PublishAsync(verdict, previousDigest, digest, name, item, patientKey, blob, written.Value, metadata, cancellationToken);
         Log.Evaluated(logger, patientKey, verdict.SiteId, verdict.Outcome, current is null ? "new" : "changed");
+        Telemetry.Verdicts.Add(1, new KeyValuePair<string, object?>("screening.outcome", verdict.Outcome));
+        Activity.Current?.SetTag("screening.outcome", verdict.Outcome);
         return true;
     }
 
     private async Task PublishAsync(Verdict verdict, string? previousDigest, string digest, string name, PatientWorkItem item, string patientKey, Azure.Storage.Blobs.BlobClient blob, ETag etag, IDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
-        var resultEvent = ResultEvent.For(verdict, previousDigest, digest, $"{StorageLayout.VerdictsContainer}/{name}", item.TraceParent);
+        using var activity = Telemetry.Source.StartActivity("publish result event", ActivityKind.Producer);
+        var resultEvent = ResultEvent.For(verdict, previousDigest, digest, $"{StorageLayout.VerdictsContainer}/{name}", Activity.Current?.Id ?? item.TraceParent);
+        activity?.SetTag("messaging.message.id", resultEvent.Id);
+        activity?.SetTag("messaging.system", publisher.Transport);
         await publisher.PublishAsync(resultEvent, cancellationToken);
         Log.Published(logger, resultEvent.Id, patientKey, publisher.Transport);
         var confirmed = new Dictionary<string, string>(metadata) { [PublishedKey] = "true" };

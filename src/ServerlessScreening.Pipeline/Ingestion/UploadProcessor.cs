@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -27,7 +28,12 @@ public sealed class UploadProcessor(
     public async Task ProcessAsync(string upload, string? traceParent, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(upload);
+        using var activity = traceParent is not null
+            ? Telemetry.Source.StartActivity("ingest upload", ActivityKind.Consumer, traceParent)
+            : Telemetry.Source.StartActivity("ingest upload", ActivityKind.Consumer);
         var siteId = StorageLayout.SiteOf(upload);
+        activity?.SetTag("screening.site", siteId);
+        traceParent = Activity.Current?.Id ?? traceParent;
         if (siteId is null)
         {
             Log.OutsideSite(logger, upload);
@@ -115,6 +121,13 @@ public sealed class UploadProcessor(
         await store.WriteAsync(StorageLayout.ReportsContainer, StorageLayout.ReportBlob(upload), outcome.Report, cancellationToken);
         await store.DeleteIfExistsAsync(StorageLayout.QuarantineContainer, upload, cancellationToken);
         Log.Ingested(logger, upload, outcome.Report.Kind, outcome.Report.RowsRead, outcome.Report.RowsUsed, outcome.Report.RowsIgnored, outcome.Report.RowsRejected, outcome.Patients.Count);
+        Activity.Current?.SetTag("screening.upload.kind", outcome.Report.Kind);
+        Telemetry.RowsIngested.Add(outcome.Report.RowsUsed, new KeyValuePair<string, object?>("screening.upload.kind", outcome.Report.Kind));
+        foreach (var (code, count) in outcome.Report.RejectionsByCode)
+        {
+            Telemetry.RowsRejected.Add(count, new KeyValuePair<string, object?>("screening.error.code", code));
+        }
+
 
         var touched = outcome.Patients.Concat(previous is not null ? previousReport?.Patients ?? [] : []).Distinct(StringComparer.Ordinal).ToList();
         if (coverageChanged)

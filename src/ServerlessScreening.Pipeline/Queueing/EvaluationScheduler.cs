@@ -33,7 +33,7 @@ public sealed class EvaluationScheduler(ScreeningStore store, IPatientQueue queu
             await marker.UploadAsync(content, overwrite: true, cancellationToken);
         }
 
-        await queue.SendAsync(new PatientWorkItem(siteId, patientId, traceParent), cancellationToken);
+        await queue.SendAsync(new PatientWorkItem(siteId, patientId, traceParent, now), cancellationToken);
     }
 
     /// <summary>Called by the evaluator before it reads facts: from here on, new facts request a new evaluation.</summary>

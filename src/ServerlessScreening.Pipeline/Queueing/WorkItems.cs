@@ -9,7 +9,7 @@ namespace ServerlessScreening.Pipeline.Queueing;
 /// "Evaluate this patient": a claim check, never the facts themselves, so messages stay a few hundred bytes,
 /// far below the 64 KB queue limit. <see cref="TraceParent"/> carries the W3C trace context across the queue.
 /// </summary>
-public sealed record PatientWorkItem(string SiteId, string PatientId, string? TraceParent = null)
+public sealed record PatientWorkItem(string SiteId, string PatientId, string? TraceParent = null, DateTimeOffset? RequestedAt = null)
 {
     public string ToJson() => JsonConvert.SerializeObject(this, Formatting.None, ContractJson.Settings);
 
