@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "steps" => MicroSteps.Run(),
     "evaluation-quick" => EvaluationBenchmark.Quick(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000),
     "ingestion" => await IngestionBenchmark.RunAsync(args[1..]),
+    "e2e" => await EndToEndBenchmark.RunAsync(args[1..]),
     "ingestion-case" => await IngestionBenchmark.CaseAsync(args[1..]),
     _ => Usage(),
 };

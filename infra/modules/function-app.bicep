@@ -134,7 +134,7 @@ var appSettings = [
   }
   {
     name: 'Screening__PendingMarkerTimeout'
-    value: '00:10:00'
+    value: '00:02:00'
   }
   {
     name: 'Screening__PseudonymKey'

@@ -16,7 +16,7 @@ namespace ServerlessScreening.Local;
 /// </summary>
 public static class LocalHost
 {
-    public static IHost Build(string storageConnection, IReadOnlyDictionary<string, string?> overrides, LogLevel logLevel)
+    public static IHost Build(string storageConnection, IReadOnlyDictionary<string, string?> overrides, LogLevel logLevel, Action<IServiceCollection>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(overrides);
         var settings = FunctionsSettings.Load(AppContext.BaseDirectory);
@@ -59,6 +59,7 @@ public static class LocalHost
                 services.AddSingleton<LocalFunctions>();
                 services.AddSingleton<ITypeLocator>(new FunctionTypes());
                 services.AddSingleton<IJobActivator, ServiceProviderActivator>();
+                configure?.Invoke(services);
             })
             .ConfigureLogging(logging =>
             {

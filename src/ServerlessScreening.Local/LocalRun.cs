@@ -23,6 +23,9 @@ public sealed record RunOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
 
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>Extra services for the host (measurement: an operation counter).</summary>
+    public Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? Configure { get; init; }
 }
 
 public sealed record RunResult(IReadOnlyList<Verdict> Verdicts, IReadOnlyList<IngestionReport> Reports, IReadOnlyList<string> Problems, TimeSpan Elapsed)
@@ -61,7 +64,7 @@ public static class LocalRun
             overrides["Screening:DefaultScreeningDate"] = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        using var host = LocalHost.Build(storageConnection, overrides, options.LogLevel);
+        using var host = LocalHost.Build(storageConnection, overrides, options.LogLevel, options.Configure);
         var store = host.Services.GetRequiredService<ScreeningStore>();
         await host.Services.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(cancellationToken);
         await UploadProfilesAsync(store, options.Profiles, cancellationToken);

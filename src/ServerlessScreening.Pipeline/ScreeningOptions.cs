@@ -20,9 +20,13 @@ public sealed class ScreeningOptions : IValidatableObject
     [Range(1_000, 10_000_000)]
     public int FlushThreshold { get; set; } = 50_000;
 
-    /// <summary>How long a pending-evaluation marker suppresses further queue messages for a patient before it is considered stale.</summary>
-    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
-    public TimeSpan PendingMarkerTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long a pending-evaluation marker suppresses further queue messages for a patient before it is stale. It must
+    /// stay well below the ten minutes after which a crashed instance's queue messages come back: an ingestion that
+    /// crashed between creating a marker and sending its message is retried then, and must find the marker stale.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "00:05:00")]
+    public TimeSpan PendingMarkerTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Key (base64, at least 32 bytes) for the keyed hash that pseudonymises patient ids in logs and telemetry.</summary>
     [Required]

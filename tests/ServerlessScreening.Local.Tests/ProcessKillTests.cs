@@ -164,7 +164,7 @@ public sealed class ProcessKillTests : IAsyncLifetime
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}" + (diagnose is null ? string.Empty : ": " + await diagnose()));
-            await Task.Delay(50);
+            await Task.Delay(500);
         }
 
         Console.WriteLine($"waited {(DateTime.UtcNow - started).TotalSeconds:0.0} s for {what}");

@@ -14,6 +14,13 @@ public sealed class ScreeningEngine(ProtocolDefinition protocol, LabCatalog labs
 {
     public ProtocolDefinition Protocol { get; } = protocol;
 
+    /// <summary>
+    /// The record categories whose coverage can change a verdict under this protocol. A new coverage declaration for any
+    /// other category cannot change anyone's verdict, so it causes no site-wide re-evaluation.
+    /// </summary>
+    public IReadOnlySet<string> CoverageCategories { get; } =
+        protocol.Criteria.SelectMany(c => c.Rule.CoverageCategories()).ToHashSet(StringComparer.Ordinal);
+
     public Verdict Evaluate(PatientRecord patient, ScreeningDefaults defaults)
     {
         ArgumentNullException.ThrowIfNull(patient);

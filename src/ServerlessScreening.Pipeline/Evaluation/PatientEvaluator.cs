@@ -115,7 +115,9 @@ public sealed class PatientEvaluator(
         var contributing = parts.Select(p => content[p.ShardKey]).Distinct().ToList();
         var coverage = catalog.CoverageDeclarations().ToList();
         var inputs = contributing.SelectMany(c => c.Copies)
-            .Concat(catalog.Uploads.Where(u => u.Coverage is not null))
+            // Uploads that vouch for a category the protocol consults are inputs of every verdict of the site: their
+            // coverage is what lets absence count. Coverage the protocol never consults is not an input.
+            .Concat(catalog.Uploads.Where(u => u.Coverage is not null && u.Categories.Any(engine.CoverageCategories.Contains)))
             .SelectMany(u => u.Manifests.Select(m => new InputRef(StorageLayout.QualifiedUpload(m.Name), m.Sha256))
                 .Append(new InputRef(StorageLayout.QualifiedUpload(u.Upload), u.Sha256)));
         return PatientRecord.FromShards(siteId, patientId, shards, coverage, inputs);

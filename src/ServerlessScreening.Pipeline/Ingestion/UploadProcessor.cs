@@ -8,6 +8,7 @@ using ServerlessScreening.Facts;
 using ServerlessScreening.Ingestion;
 using ServerlessScreening.Pipeline.Queueing;
 using ServerlessScreening.Pipeline.Storage;
+using ServerlessScreening.Protocols;
 
 namespace ServerlessScreening.Pipeline.Ingestion;
 
@@ -23,6 +24,7 @@ public sealed class UploadProcessor(
     UploadIngestor ingestor,
     EvaluationScheduler scheduler,
     IIngestQueue ingestQueue,
+    ScreeningEngine engine,
     ILogger<UploadProcessor> logger)
 {
     public async Task ProcessAsync(string upload, string? traceParent, CancellationToken cancellationToken)
@@ -108,7 +110,7 @@ public sealed class UploadProcessor(
 
         // A manifest may have arrived while the file was being read; its own processing saw no catalog entry yet.
         var recheck = await settingsResolver.ResolveAsync(siteId, upload, cancellationToken);
-        var coverageChanged = entry.Coverage is not null && previous?.Coverage != entry.Coverage;
+        var coverageChanged = entry.Coverage is not null && previous?.Coverage != entry.Coverage && Consulted(entry);
         if (recheck.Settings.Fingerprint() != fingerprint)
         {
             await ingestQueue.SendAsync(new IngestRequest(upload, "a manifest that changes how the file is read arrived while it was being read", traceParent), cancellationToken);
@@ -227,12 +229,16 @@ public sealed class UploadProcessor(
                     Categories = CategoriesFor(entry.Categories, resolved.Settings),
                     Manifests = resolved.Manifests,
                 };
-                changed = updated != entry && !(updated.Coverage == entry.Coverage && updated.Manifests.SequenceEqual(entry.Manifests) && updated.Categories.SequenceEqual(entry.Categories));
-                return changed ? catalog.With(updated) : catalog;
+                var differs = !(updated.Coverage == entry.Coverage && updated.Manifests.SequenceEqual(entry.Manifests) && updated.Categories.SequenceEqual(entry.Categories));
+                changed = differs && (Consulted(entry) || Consulted(updated));
+                return differs ? catalog.With(updated) : catalog;
             },
             cancellationToken);
         return changed;
     }
+
+    /// <summary>Whether the protocol consults coverage of any category this upload vouches for.</summary>
+    private bool Consulted(CatalogEntry entry) => entry.Categories.Any(engine.CoverageCategories.Contains);
 
     private static bool SameCoverage(ResolvedSettings a, ResolvedSettings b) =>
         a.Settings.CoveragePeriod == b.Settings.CoveragePeriod && a.Manifests.SequenceEqual(b.Manifests);

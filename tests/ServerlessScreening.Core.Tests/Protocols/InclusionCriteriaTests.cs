@@ -1,4 +1,5 @@
 using ServerlessScreening.Facts;
+using ServerlessScreening.Ingestion;
 using ServerlessScreening.Protocols;
 using ServerlessScreening.Verdicts;
 using ServerlessScreening.Vocabulary;
@@ -283,7 +284,7 @@ public sealed class InclusionCriteriaTests
         var catalog = LabCatalog.Default;
         var test = catalog.FindById(testId)!;
         var normalizer = new ServerlessScreening.Ingestion.LabNormalizer(catalog, new ServerlessScreening.Ingestion.ValueReader());
-        var lab = normalizer.Normalize(test, LabValue.Of(value), value.ToString(System.Globalization.CultureInfo.InvariantCulture), unit, null, out var problem);
+        var lab = normalizer.Normalize(test, LabValue.Of(value), value.ToString(System.Globalization.CultureInfo.InvariantCulture), unit, null, new LabIdentity(Timestamp.OfDate(Screening), null, null, null, new SourceRef("uploads/x.csv", 2)), out var problem);
         Assert.Null(problem);
         return (lab.Value.Number!.Value, lab.Unit!);
     }

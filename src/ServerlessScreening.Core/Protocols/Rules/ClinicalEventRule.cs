@@ -99,6 +99,9 @@ public sealed record ClinicalEventRule : Rule
         return new RuleResult(WhenAbsent, $"no {Label} in the uploaded data {Window.Describe(context)}", [], WhenAbsent == CriterionStatus.Confirm ? $"site confirmation that there is no {Label}" : null);
     }
 
+    public override IEnumerable<string> CoverageCategories() =>
+        WhenUncovered is null ? [] : Types.Select(RecordCategories.ForClinicalType).Distinct(StringComparer.Ordinal);
+
     private bool IsActive(ClinicalFact fact, DateOnly anchor) =>
         !ActiveAtAnchor || fact.Ongoing || (fact.End is { } end && end >= anchor);
 

@@ -106,6 +106,8 @@ public sealed record DoseStabilityRule : Rule
             : new RuleResult(CriterionStatus.Pass, $"{Label} at a constant dose through {Window.Describe(context)}", stable.Select(m => EvidenceOf.Medication(m, "constant dose through the window")).ToList());
     }
 
+    public override IEnumerable<string> CoverageCategories() => [RecordCategories.Medications];
+
     private static string IngredientKey(MedicationRecord record) => record.Ingredient ?? Text.Keys.CachedName(record.DrugName);
 
     private static List<Course> Courses(IEnumerable<MedicationRecord> records)

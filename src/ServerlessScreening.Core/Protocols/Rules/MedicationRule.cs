@@ -133,6 +133,8 @@ public sealed record MedicationRule : Rule
         return new RuleResult(WhenAbsent, $"no {Label} {Window.Describe(context)}", []);
     }
 
+    public override IEnumerable<string> CoverageCategories() => WhenUncovered is null ? [] : [RecordCategories.Medications];
+
     internal static string Describe(IReadOnlyList<DateRange> coverage) =>
         coverage.Count == 0 ? "none declared" : string.Join(", ", coverage);
 

@@ -56,6 +56,9 @@ public abstract record Rule
 {
     public abstract RuleResult Evaluate(EvaluationContext context);
 
+    /// <summary>The record categories whose declared coverage this rule consults (absence counts only under coverage).</summary>
+    public virtual IEnumerable<string> CoverageCategories() => [];
+
     /// <summary>Problems with this rule's content (unknown tests or classes, empty code sets, impossible windows).</summary>
     public abstract IEnumerable<string> Lint(LintContext context);
 

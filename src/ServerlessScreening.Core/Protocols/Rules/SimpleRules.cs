@@ -85,6 +85,8 @@ public sealed record AllOfRule : Rule
         return new RuleResult(status, reason, results.SelectMany(r => r.Evidence).ToList(), needs.Count == 0 ? null : string.Join("; ", needs));
     }
 
+    public override IEnumerable<string> CoverageCategories() => Rules.SelectMany(r => r.CoverageCategories()).Distinct(StringComparer.Ordinal);
+
     public override IEnumerable<string> Lint(LintContext context)
     {
         if (Rules.Count == 0)
