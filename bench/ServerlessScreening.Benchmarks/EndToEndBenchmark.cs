@@ -18,6 +18,7 @@ public static class EndToEndBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var patients = args.Length > 1 && args[0] == "--patients" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
+        var inMemory = args.Contains("--in-memory");
         var input = Directory.CreateTempSubdirectory("screening-e2e-input-");
         var output = Directory.CreateTempSubdirectory("screening-e2e-output-");
         try
@@ -30,12 +31,14 @@ public static class EndToEndBenchmark
                 Output = output,
                 Timeout = TimeSpan.FromHours(1),
                 Configure = services => services.AddSingleton(counter),
+                InMemoryEmulator = inMemory,
             };
 
             var watch = Stopwatch.StartNew();
             var result = await LocalRun.ExecuteAsync(Repository.Root(), options, CancellationToken.None);
             watch.Stop();
 
+            Console.WriteLine($"Azurite data: {(inMemory ? "in memory" : "temporary folder")}");
             Console.WriteLine($"| patients | rows | verdicts | wall s | verdicts/s | storage ops | ops/patient | blob reads | blob writes | blob lists | queue ops | peak RSS MB |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -31,7 +31,10 @@ public sealed class Azurite : IAsyncDisposable
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;";
 
-    public static async Task<Azurite> StartAsync(string repositoryRoot, CancellationToken cancellationToken)
+    /// <param name="repositoryRoot">Where node_modules/azurite is installed.</param>
+    /// <param name="cancellationToken">Cancels waiting for the emulator to listen.</param>
+    /// <param name="inMemory">Keep the emulator's data in memory instead of the temporary folder (faster; tests use it).</param>
+    public static async Task<Azurite> StartAsync(string repositoryRoot, CancellationToken cancellationToken, bool inMemory = false)
     {
         var entry = Path.Combine(repositoryRoot, "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(entry))
@@ -46,7 +49,6 @@ public sealed class Azurite : IAsyncDisposable
             ArgumentList =
             {
                 entry, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--disableProductStyleUrl",
-                "--location", dataDirectory,
                 "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -55,6 +57,15 @@ public sealed class Azurite : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (inMemory)
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(dataDirectory);
+        }
 
         Process process;
         try

@@ -24,6 +24,9 @@ public sealed record RunOptions
 
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 
+    /// <summary>Keep the emulator's data in memory rather than in its temporary folder (measurements compare both).</summary>
+    public bool InMemoryEmulator { get; init; }
+
     /// <summary>Extra services for the host (measurement: an operation counter).</summary>
     public Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? Configure { get; init; }
 }
@@ -45,7 +48,7 @@ public static class LocalRun
 {
     public static async Task<RunResult> ExecuteAsync(string repositoryRoot, RunOptions options, CancellationToken cancellationToken)
     {
-        await using var azurite = await Azurite.StartAsync(repositoryRoot, cancellationToken);
+        await using var azurite = await Azurite.StartAsync(repositoryRoot, cancellationToken, options.InMemoryEmulator);
         return await ExecuteAgainstAsync(azurite.ConnectionString, options, cancellationToken);
     }
 

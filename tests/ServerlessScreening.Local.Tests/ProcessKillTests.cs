@@ -16,13 +16,13 @@ namespace ServerlessScreening.Local.Tests;
 public sealed class ProcessKillTests : IAsyncLifetime
 {
     private const string Site = "site-kill";
-    private const int PatientCount = 2000;
+    private const int PatientCount = 400;
     private Azurite? _azurite;
     private ServiceProvider? _services;
 
     public async Task InitializeAsync()
     {
-        _azurite = await Azurite.StartAsync(Repository.Root(), CancellationToken.None);
+        _azurite = await Azurite.StartAsync(Repository.Root(), CancellationToken.None, inMemory: true);
         _services = LocalHost.Services(_azurite.ConnectionString);
         await _services.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(CancellationToken.None);
     }
@@ -54,12 +54,12 @@ public sealed class ProcessKillTests : IAsyncLifetime
 
         // Evaluations of the first upload are under way...
         var host = StartHost();
-        await WaitUntil(async () => await VerdictCount(store) > 50, "evaluation to start");
+        await WaitUntil(async () => await VerdictCount(store) > 20, "evaluation to start", poll: TimeSpan.FromMilliseconds(100));
 
         // ...when a large second upload starts being read: kill the host in the middle of both.
         var factsBefore = (await store.ListAsync(StorageLayout.FactsContainer, Site + "/", CancellationToken.None)).Count;
-        await Upload(store, "labs-b.csv", Labs(rowsPerPatient: 40, month: 5));
-        await WaitUntil(async () => (await store.ListAsync(StorageLayout.FactsContainer, Site + "/", CancellationToken.None)).Count > factsBefore + 200, "the second upload's ingestion to start", TimeSpan.FromMinutes(5), Diagnose);
+        await Upload(store, "labs-b.csv", Labs(rowsPerPatient: 200, month: 5));
+        await WaitUntil(async () => (await store.ListAsync(StorageLayout.FactsContainer, Site + "/", CancellationToken.None)).Count > factsBefore + 200, "the second upload's ingestion to start", TimeSpan.FromMinutes(5), Diagnose, TimeSpan.FromMilliseconds(100));
         var secondCommitted = (await store.Blob(StorageLayout.ReportsContainer, $"{Site}/labs-b.csv.report.json").ExistsAsync()).Value;
         var verdictsAtKill = await VerdictCount(store);
         Kill(host);
@@ -157,14 +157,14 @@ public sealed class ProcessKillTests : IAsyncLifetime
         process.Dispose();
     }
 
-    private static async Task WaitUntil(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, Func<Task<string>>? diagnose = null)
+    private static async Task WaitUntil(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, Func<Task<string>>? diagnose = null, TimeSpan? poll = null)
     {
         var started = DateTime.UtcNow;
         var deadline = started + (timeout ?? TimeSpan.FromMinutes(2));
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}" + (diagnose is null ? string.Empty : ": " + await diagnose()));
-            await Task.Delay(500);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(500));
         }
 
         Console.WriteLine($"waited {(DateTime.UtcNow - started).TotalSeconds:0.0} s for {what}");

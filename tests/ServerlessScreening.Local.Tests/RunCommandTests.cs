@@ -39,6 +39,27 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Running_the_same_folder_again_gives_byte_identical_verdicts_apart_from_evaluatedAt()
+    {
+        var input = Path.Combine(Repository.Root(), "samples", "demo", "uploads");
+        var first = Path.Combine(_work.FullName, "first");
+        var second = Path.Combine(_work.FullName, "second");
+
+        Assert.Equal(0, (await ScreeningCommand.RunAsync("run", input, "--out", first)).ExitCode);
+        Assert.Equal(0, (await ScreeningCommand.RunAsync("run", input, "--out", second)).ExitCode);
+
+        var verdicts = Directory.GetFiles(Path.Combine(first, "site-demo"), "P*.json");
+        Assert.Equal(8, verdicts.Length);
+        foreach (var verdict in verdicts)
+        {
+            var a = await File.ReadAllTextAsync(verdict);
+            var b = await File.ReadAllTextAsync(Path.Combine(second, "site-demo", Path.GetFileName(verdict)));
+            Assert.Contains("\"evaluatedAt\"", a, StringComparison.Ordinal);
+            Assert.Equal(WithoutEvaluatedAt(a), WithoutEvaluatedAt(b));
+        }
+    }
+
+    [Fact]
     public async Task Run_on_a_missing_folder_fails_with_a_clear_message()
     {
         var (exitCode, _, stderr) = await ScreeningCommand.RunAsync("run", Path.Combine(_work.FullName, "nowhere"), "--out", Path.Combine(_work.FullName, "out"));
@@ -97,6 +118,9 @@ public sealed class RunCommandTests : IDisposable
             Assert.True(id == "EXC05" || failed["evidence"]!.Any(), $"{id} failed without evidence");
         }
     }
+
+    private static string WithoutEvaluatedAt(string json) =>
+        System.Text.RegularExpressions.Regex.Replace(json, "\"evaluatedAt\": \"[^\"]*\"", "\"evaluatedAt\": \"\"");
 
     private static string Outcome(string output, string patient, string site = "site-e2e") =>
         JObject.Parse(File.ReadAllText(Path.Combine(output, site, patient + ".json")))["outcome"]!.ToString();

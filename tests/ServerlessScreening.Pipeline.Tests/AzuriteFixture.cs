@@ -17,7 +17,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public static string Repository { get; } = FindRepository();
 
-    public async Task InitializeAsync() => _azurite = await Azurite.StartAsync(Repository, CancellationToken.None);
+    public async Task InitializeAsync() => _azurite = await Azurite.StartAsync(Repository, CancellationToken.None, inMemory: true);
 
     public async Task DisposeAsync()
     {

@@ -66,7 +66,10 @@ public sealed class PatientEvaluator(
                 return;
             }
 
-            var defaults = await DefaultsAsync(item.SiteId, cancellationToken);
+            // The site profile's default screening date matters only to a patient whose data carries no screening date.
+            var defaults = record.Demographics.Any(d => d.ScreeningDate is not null)
+                ? new ScreeningDefaults(options.Value.DefaultScreeningDateValue)
+                : await DefaultsAsync(item.SiteId, cancellationToken);
             var verdict = engine.Evaluate(record, defaults);
             if (await StoreAsync(verdict, item, patientKey, cancellationToken))
             {
@@ -82,15 +85,19 @@ public sealed class PatientEvaluator(
     /// <summary>The patient's record from committed shards only, or null when no committed upload mentions the patient.</summary>
     public async Task<PatientRecord?> LoadAsync(string siteId, string patientId, CancellationToken cancellationToken)
     {
-        var catalog = (await store.ReadAsync<SiteCatalog>(StorageLayout.StateContainer, StorageLayout.CatalogBlob(siteId), cancellationToken))?.Value;
+        // The catalog and the patient's shard listing are independent reads: issue them together.
+        var prefix = StorageLayout.FactsPrefix(siteId, patientId);
+        var catalogRead = store.ReadAsync<SiteCatalog>(StorageLayout.StateContainer, StorageLayout.CatalogBlob(siteId), cancellationToken);
+        var listing = store.ListAsync(StorageLayout.FactsContainer, prefix, cancellationToken);
+        var catalog = (await catalogRead)?.Value;
+        var names = await listing;
         if (catalog is null)
         {
             return null;
         }
 
         var content = catalog.DistinctContent().ToDictionary(c => c.Canonical.ShardKey, StringComparer.Ordinal);
-        var prefix = StorageLayout.FactsPrefix(siteId, patientId);
-        var parts = (await store.ListAsync(StorageLayout.FactsContainer, prefix, cancellationToken))
+        var parts = names
             .Select(name => (Name: name, ShardKey: name[prefix.Length..name.IndexOf('/', prefix.Length)]))
             .Where(p => content.ContainsKey(p.ShardKey))
             .OrderBy(p => p.Name, StringComparer.Ordinal)
