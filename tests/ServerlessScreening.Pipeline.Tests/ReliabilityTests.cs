@@ -1,5 +1,13 @@
+using Azure;
 using Azure.Core.Pipeline;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using ServerlessScreening.Pipeline.Evaluation;
+using ServerlessScreening.Pipeline.Queueing;
+using ServerlessScreening.Pipeline.Results;
+using ServerlessScreening.Pipeline.Storage;
 
 namespace ServerlessScreening.Pipeline.Tests;
 
@@ -52,6 +60,34 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Fault_evaluation_stopped_after_writing_its_verdict_is_completed_by_the_retry_without_a_second_version()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var services = azurite.Pipeline(time, configure: s => s.AddSingleton<IResultPublisher>(sp =>
+            new FailingFirstPublisher(new StorageQueueResultPublisher(sp.GetRequiredService<QueueServiceClient>(), sp.GetRequiredService<IOptions<ResultsOptions>>()))));
+        var site = new SiteScenario(services, $"stopped-{Guid.NewGuid():N}"[..30]);
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        var evaluate = services.GetRequiredService<QueueServiceClient>().GetQueueClient(StorageLayout.EvaluateQueue);
+        var item = (await evaluate.ReceiveMessagesAsync(32)).Value.Select(m => PatientWorkItem.FromJson(m.Body.ToString())).First(i => i.SiteId == site.SiteId && i.PatientId == "P1");
+        var evaluator = services.GetRequiredService<PatientEvaluator>();
+
+        // The first delivery writes the verdict and its history, then fails to publish (as a crash there would).
+        await Assert.ThrowsAsync<RequestFailedException>(() => evaluator.EvaluateAsync(item, CancellationToken.None));
+        Assert.NotNull(await site.VerdictAsync("P1"));
+        Assert.Empty(await site.EventsAsync());
+
+        // A duplicate delivered at once leaves publishing to the writer; the retry after the visibility timeout publishes.
+        await evaluator.EvaluateAsync(item, CancellationToken.None);
+        Assert.Empty(await site.EventsAsync());
+        time.Advance(TimeSpan.FromSeconds(10));
+        await evaluator.EvaluateAsync(item, CancellationToken.None);
+        await evaluator.EvaluateAsync(item, CancellationToken.None);
+
+        Assert.Equal(1, await site.HistoryCountAsync("P1"));
+        Assert.Single(await site.EventsAsync(), e => e["data"]!["patientId"]!.ToString() == "P1");
+    }
+
+    [Fact]
     public async Task Fault_concurrent_uploads_for_one_patient_end_in_the_same_verdict_as_one_ordered_run()
     {
         var ordered = await SequentialAsync(SiteScenario.Create(azurite, "ordered"));
@@ -66,6 +102,18 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
         await concurrent.DrainAsync();
 
         AssertSameVerdicts(ordered, concurrent);
+    }
+
+    private sealed class FailingFirstPublisher(IResultPublisher inner) : IResultPublisher
+    {
+        private int _calls;
+
+        public string Transport => inner.Transport;
+
+        public Task PublishAsync(ResultEvent resultEvent, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _calls) == 1
+                ? throw new RequestFailedException(503, "injected: the publisher is unavailable")
+                : inner.PublishAsync(resultEvent, cancellationToken);
     }
 
     private static async Task<SiteScenario> SequentialAsync(SiteScenario site)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,7 @@ public sealed class PatientEvaluator(
     private const string DigestKey = "digest";
     private const string PublishedKey = "published";
     private const string PreviousKey = "previous";
+    private const string VersionKey = "version";
     private const int MaxAttempts = 5;
 
     /// <summary>
@@ -138,6 +140,11 @@ public sealed class PatientEvaluator(
     }
 
     /// <summary>Writes the verdict if its content changed and publishes its event; false when another evaluation wrote first.</summary>
+    /// <remarks>
+    /// Order of writes: the verdict (conditional on the ETag read), then its history entry, then the event, then the
+    /// published flag. History names are deterministic per version (<c>{version}-{digest}</c>), so a retry after a crash
+    /// anywhere in that sequence rewrites nothing and adds no version; an evaluation that loses the race writes no history.
+    /// </remarks>
     private async Task<bool> StoreAsync(Verdict verdict, PatientWorkItem item, string patientKey, CancellationToken cancellationToken)
     {
         var digest = ContractJson.ContentDigest(verdict);
@@ -145,17 +152,26 @@ public sealed class PatientEvaluator(
         var blob = store.Blob(StorageLayout.VerdictsContainer, name);
         ETag? current = null;
         string? previousDigest = null;
+        var previousVersion = 0;
         try
         {
             var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+            var stored = properties.Value.Metadata;
             current = properties.Value.ETag;
-            previousDigest = properties.Value.Metadata.TryGetValue(DigestKey, out var existingDigest) ? existingDigest : null;
-            if (properties.Value.Metadata.TryGetValue(DigestKey, out var existing) && existing == digest)
+            previousDigest = stored.TryGetValue(DigestKey, out var existingDigest) ? existingDigest : null;
+            previousVersion = stored.TryGetValue(VersionKey, out var version) && int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
+            if (previousDigest == digest)
             {
-                var unpublished = !properties.Value.Metadata.TryGetValue(PublishedKey, out var published) || published != "true";
+                var unpublished = !stored.TryGetValue(PublishedKey, out var published) || published != "true";
                 if (unpublished && time.GetUtcNow() - properties.Value.LastModified >= RepublishAfter)
                 {
-                    await PublishAsync(verdict, properties.Value.Metadata.TryGetValue(PreviousKey, out var before) ? before : null, digest, name, item, patientKey, blob, properties.Value.ETag, properties.Value.Metadata, cancellationToken);
+                    // The evaluation that wrote this verdict stopped before it finished: complete its history and event.
+                    var storedVerdict = await store.ReadAsync<Verdict>(StorageLayout.VerdictsContainer, name, cancellationToken);
+                    if (storedVerdict is not null && storedVerdict.ETag == properties.Value.ETag)
+                    {
+                        await WriteHistoryAsync(storedVerdict.Value, previousVersion, digest, cancellationToken);
+                        await PublishAsync(storedVerdict.Value, stored.TryGetValue(PreviousKey, out var before) ? before : null, digest, name, item, patientKey, blob, properties.Value.ETag, stored, cancellationToken);
+                    }
                 }
 
                 Log.Evaluated(logger, patientKey, verdict.SiteId, verdict.Outcome, "unchanged");
@@ -166,8 +182,14 @@ public sealed class PatientEvaluator(
         {
         }
 
-        await store.TryWriteAsync(StorageLayout.VerdictHistoryContainer, StorageLayout.VerdictHistoryBlob(verdict.SiteId, verdict.PatientId, verdict.EvaluatedAt, digest), verdict, null, cancellationToken);
-        var metadata = new Dictionary<string, string> { [DigestKey] = digest, [PublishedKey] = "false", ["outcome"] = verdict.Outcome };
+        var nextVersion = previousVersion + 1;
+        var metadata = new Dictionary<string, string>
+        {
+            [DigestKey] = digest,
+            [PublishedKey] = "false",
+            [VersionKey] = nextVersion.ToString(CultureInfo.InvariantCulture),
+            ["outcome"] = verdict.Outcome,
+        };
         if (previousDigest is not null)
         {
             metadata[PreviousKey] = previousDigest;
@@ -179,12 +201,17 @@ public sealed class PatientEvaluator(
             return false;
         }
 
+        await WriteHistoryAsync(verdict, nextVersion, digest, cancellationToken);
         await PublishAsync(verdict, previousDigest, digest, name, item, patientKey, blob, written.Value, metadata, cancellationToken);
         Log.Evaluated(logger, patientKey, verdict.SiteId, verdict.Outcome, current is null ? "new" : "changed");
         Telemetry.Verdicts.Add(1, new KeyValuePair<string, object?>("screening.outcome", verdict.Outcome));
         Activity.Current?.SetTag("screening.outcome", verdict.Outcome);
         return true;
     }
+
+    /// <summary>Writes a version's history entry once: an existing entry of the same name is that same version.</summary>
+    private async Task WriteHistoryAsync(Verdict verdict, int version, string digest, CancellationToken cancellationToken) =>
+        await store.TryWriteAsync(StorageLayout.VerdictHistoryContainer, StorageLayout.VerdictHistoryBlob(verdict.SiteId, verdict.PatientId, version, digest), verdict, null, cancellationToken);
 
     private async Task PublishAsync(Verdict verdict, string? previousDigest, string digest, string name, PatientWorkItem item, string patientKey, Azure.Storage.Blobs.BlobClient blob, ETag etag, IDictionary<string, string> metadata, CancellationToken cancellationToken)
     {

@@ -119,8 +119,9 @@ public static class StorageLayout
 
     public static string VerdictBlob(string siteId, string patientId) => $"{siteId}/{PatientKey(patientId)}.json";
 
-    public static string VerdictHistoryBlob(string siteId, string patientId, DateTimeOffset evaluatedAt, string digest) =>
-        $"{siteId}/{PatientKey(patientId)}/{evaluatedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{digest[..16]}.json";
+    /// <summary>One blob per verdict version; names sort in version order and are the same on every retry.</summary>
+    public static string VerdictHistoryBlob(string siteId, string patientId, int version, string digest) =>
+        FormattableString.Invariant($"{siteId}/{PatientKey(patientId)}/{version:D6}-{digest[..16]}.json");
 
     public static string ProfileBlob(string siteId) => $"sites/{siteId}/profile.json";
 }
