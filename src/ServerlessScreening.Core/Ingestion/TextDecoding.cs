@@ -10,9 +10,12 @@ public sealed record DecodedText(TextReader Reader, string EncodingName) : IDisp
 
 /// <summary>
 /// Detects the encoding of an upload without being told: a byte-order mark decides (UTF-8, UTF-16 LE/BE);
-/// without one, the first <see cref="SniffBytes"/> bytes decide between UTF-8 (when they are valid UTF-8) and
-/// GB18030, the superset of GBK that Chinese hospital systems export. A site profile or manifest may name the
-/// encoding instead. The stream is read once: the sniffed prefix is replayed, never re-read.
+/// without one, the first <see cref="SniffBytes"/> bytes decide between UTF-8 and GB18030, the superset of GBK that
+/// Chinese hospital systems export. Bytes that are not valid UTF-8 are GB18030. Valid UTF-8 can still be GB18030:
+/// a few Chinese characters whose GB18030 bytes pair up as two-byte UTF-8 sequences (小时 reads as "Сʱ"), so when
+/// both decodings are possible the one with fewer characters foreign to a lab export wins, and a tie is UTF-8.
+/// A site profile or manifest may name the encoding instead. The stream is read once: the sniffed prefix is
+/// replayed, never re-read.
 /// </summary>
 public static class TextDecoding
 {
@@ -82,7 +85,41 @@ public static class TextDecoding
             return (declared, declared.WebName, 0);
         }
 
-        return IsUtf8(prefix) ? (Utf8, "utf-8", 0) : (Gb18030, "gb18030", 0);
+        return IsUtf8(prefix) && !(HasNonAscii(prefix) && Foreign(Gb18030.GetString(prefix), ignoreCutEnd: true) < Foreign(Utf8.GetString(prefix), ignoreCutEnd: true))
+            ? (Utf8, "utf-8", 0)
+            : (Gb18030, "gb18030", 0);
+    }
+
+    private static bool HasNonAscii(ReadOnlySpan<byte> bytes) => bytes.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
+
+    /// <summary>
+    /// Characters a site's lab or medication export does not plausibly contain: anything beyond ASCII except CJK
+    /// ideographs and punctuation, full-width forms, and the signs units and values use: Latin-1 (µ, °, ×, ±), Greek (μ),
+    /// general punctuation, super- and subscripts (⁹), letterlike symbols (℃), arrows and mathematical operators (≥).
+    /// </summary>
+    private static int Foreign(string text, bool ignoreCutEnd)
+    {
+        var end = ignoreCutEnd && text.Length > 0 && text[^1] == '\uFFFD' ? text.Length - 1 : text.Length;
+        var foreign = 0;
+        for (var i = 0; i < end; i++)
+        {
+            var c = text[i];
+            var plausible = c < 0x80
+                || c is >= '\u00A0' and <= '\u00FF'
+                || c is >= '\u0391' and <= '\u03C9'
+                || c is >= '\u2000' and <= '\u214F'
+                || c is >= '\u2190' and <= '\u22FF'
+                || c is >= '\u3000' and <= '\u303F'
+                || c is >= '\u4E00' and <= '\u9FFF'
+                || c is >= '\uFF00' and <= '\uFFEF'
+                || char.IsSurrogate(c);
+            if (!plausible)
+            {
+                foreign++;
+            }
+        }
+
+        return foreign;
     }
 
     // Valid UTF-8, allowing a multi-byte sequence cut off by the end of the sniffed prefix.
