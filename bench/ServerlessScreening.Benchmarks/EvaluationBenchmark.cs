@@ -36,10 +36,10 @@ public class EvaluationBenchmark
         new(ProtocolDefinition.LoadFile(Path.Combine(AppContext.BaseDirectory, "protocols", "lupus-nephritis-ucmsc-il2.protocol.json")), LabCatalog.Default, DrugCatalog.Default, TimeProvider.System);
 
     /// <summary>A plain timed loop on one thread, for a quick figure without BenchmarkDotNet's full run.</summary>
-    public static int Quick(int count)
+    public static int Quick(int count, int distinct = 2_000)
     {
         var engine = Engine();
-        var patients = SyntheticPatients.Create(Math.Min(count, 2_000), Screening);
+        var patients = SyntheticPatients.Create(Math.Min(count, distinct), Screening);
         var defaults = new ScreeningDefaults(Screening);
         for (var i = 0; i < 2_000; i++)
         {
@@ -57,7 +57,7 @@ public class EvaluationBenchmark
         watch.Stop();
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         var perPatient = (GC.GetAllocatedBytesForCurrentThread() - allocated) / count;
-        Console.WriteLine($"{count} evaluations in {watch.Elapsed.TotalSeconds:0.000} s ({cpuSeconds:0.000} s CPU): {count / watch.Elapsed.TotalSeconds:0} patients/s on one thread, {perPatient} bytes allocated per patient");
+        Console.WriteLine($"{count} evaluations in {watch.Elapsed.TotalSeconds:0.000} s ({cpuSeconds:0.000} s CPU): {count / watch.Elapsed.TotalSeconds:0} patients/s on one thread over {patients.Count} distinct patients, {perPatient} bytes allocated per patient");
         return 0;
     }
 }

@@ -6,7 +6,9 @@ return args.FirstOrDefault() switch
     "evaluation" => Run(() => BenchmarkRunner.Run<EvaluationBenchmark>(args: args[1..])),
     "profile" => RuleProfile.Run(),
     "steps" => MicroSteps.Run(),
-    "evaluation-quick" => EvaluationBenchmark.Quick(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000),
+    "evaluation-quick" => EvaluationBenchmark.Quick(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2_000),
     "ingestion" => await IngestionBenchmark.RunAsync(args[1..]),
     "e2e" => await EndToEndBenchmark.RunAsync(args[1..]),
     "ingestion-case" => await IngestionBenchmark.CaseAsync(args[1..]),
@@ -21,6 +23,6 @@ static int Run(Action action)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [patients] | ingestion [--rows N ...] [--keep]");
+    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [evaluations] [distinct patients] | ingestion [--rows N ...] [--keep]");
     return 2;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ServerlessScreening.Facts;
 using ServerlessScreening.Ingestion;
 using ServerlessScreening.Verdicts;
@@ -56,22 +57,12 @@ public sealed class EvaluationContext
             (ScreeningDate, ScreeningDateSource) = defaults.For(patient.SiteId);
         }
 
-        // Two passes so each test's list is allocated once at its final size.
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        // One dictionary look-up per result: test ids are strings, and hashing them is most of the cost of the index.
+        _labsByTest = new Dictionary<string, List<LabResult>>(StringComparer.Ordinal);
         foreach (var lab in patient.Labs)
         {
-            counts[lab.TestId] = counts.GetValueOrDefault(lab.TestId) + 1;
-        }
-
-        _labsByTest = new Dictionary<string, List<LabResult>>(counts.Count, StringComparer.Ordinal);
-        foreach (var (test, count) in counts)
-        {
-            _labsByTest[test] = new List<LabResult>(count);
-        }
-
-        foreach (var lab in patient.Labs)
-        {
-            _labsByTest[lab.TestId].Add(lab);
+            ref var ofTest = ref CollectionsMarshal.GetValueRefOrAddDefault(_labsByTest, lab.TestId, out _);
+            (ofTest ??= []).Add(lab);
         }
 
         ConsentDate = patient.Demographics.Where(d => d.ConsentDate is not null).Select(d => d.ConsentDate!.Value).DefaultIfEmpty(ScreeningDate).Max();
@@ -96,7 +87,7 @@ public sealed class EvaluationContext
 
         if (_sorted.Add(testId))
         {
-            labs.Sort(Rules.LabQuery.MostRecentFirst);
+            CollectionsMarshal.AsSpan(labs).Sort(default(Rules.LabQuery.MostRecentFirstOrder));
         }
 
         return labs;

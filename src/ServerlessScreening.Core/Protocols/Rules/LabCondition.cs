@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Globalization;
 using ServerlessScreening.Facts;
 using ServerlessScreening.Vocabulary;
@@ -222,23 +223,31 @@ public sealed record LabCondition
 public static class LabQuery
 {
     /// <summary>Most recent first: by date, then time (a result without a time counts as the end of its day), then source and line.</summary>
-    public static readonly IComparer<LabResult> MostRecentFirst = Comparer<LabResult>.Create((a, b) =>
+    public static readonly IComparer<LabResult> MostRecentFirst = default(MostRecentFirstOrder);
+
+    /// <summary>The order of <see cref="MostRecentFirst"/> as a struct, so sorting a span inlines the comparison.</summary>
+    public readonly struct MostRecentFirstOrder : IComparer<LabResult>
     {
-        var order = b.CollectedAt.Date.CompareTo(a.CollectedAt.Date);
-        if (order != 0)
+        public int Compare(LabResult? x, LabResult? y)
         {
-            return order;
-        }
+            var a = x!;
+            var b = y!;
+            var order = b.CollectedAt.Date.CompareTo(a.CollectedAt.Date);
+            if (order != 0)
+            {
+                return order;
+            }
 
-        order = (b.CollectedAt.Time ?? TimeOnly.MaxValue).CompareTo(a.CollectedAt.Time ?? TimeOnly.MaxValue);
-        if (order != 0)
-        {
-            return order;
-        }
+            order = (b.CollectedAt.Time ?? TimeOnly.MaxValue).CompareTo(a.CollectedAt.Time ?? TimeOnly.MaxValue);
+            if (order != 0)
+            {
+                return order;
+            }
 
-        order = string.CompareOrdinal(a.Source.Blob, b.Source.Blob);
-        return order != 0 ? order : a.Source.Line.CompareTo(b.Source.Line);
-    });
+            order = string.CompareOrdinal(a.Source.Blob, b.Source.Blob);
+            return order != 0 ? order : a.Source.Line.CompareTo(b.Source.Line);
+        }
+    }
 
     public static List<LabResult> InWindow(EvaluationContext context, IReadOnlyCollection<string> tests, DateRange window)
     {
@@ -266,7 +275,7 @@ public static class LabQuery
         // Each test's list is already most recent first; only results of several tests need merging.
         if (tests.Count > 1)
         {
-            results.Sort(MostRecentFirst);
+            CollectionsMarshal.AsSpan(results).Sort(default(MostRecentFirstOrder));
         }
 
         return results;
