@@ -119,6 +119,67 @@ public sealed class RunCommandTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The public data sets of <c>../shared/data</c>, each as one site, through <c>screening run</c>: a verdict for every
+    /// patient in it, and a report per file whose counts account for every row the file holds.
+    /// </summary>
+    [Fact]
+    public async Task Shared_data_sets_give_a_verdict_for_every_patient_and_reports_that_account_for_every_row()
+    {
+        var data = Path.Combine(Repository.Root(), "..", "shared", "data");
+        var sets = new Dictionary<string, string>
+        {
+            ["synthea-11pt"] = Path.Combine(data, "synthea", "jijones12-synthea-11pt"),
+            ["synthea-27pt"] = Path.Combine(data, "synthea", "ohdsi-dbt-synthea-27pt"),
+            ["fhir-bulk-10pt"] = Path.Combine(data, "fhir-bulk-10pt"),
+        };
+        var input = _work.CreateSubdirectory("uploads");
+        foreach (var (site, folder) in sets)
+        {
+            var target = input.CreateSubdirectory(site);
+            foreach (var file in Directory.GetFiles(folder).Where(f => f.EndsWith(".csv", StringComparison.Ordinal) || f.EndsWith(".ndjson", StringComparison.Ordinal)))
+            {
+                File.Copy(file, Path.Combine(target.FullName, Path.GetFileName(file)));
+            }
+        }
+
+        var output = Path.Combine(_work.FullName, "out");
+        var (exitCode, stdout, stderr) = await ScreeningCommand.RunAsync("run", input.FullName, "--out", output);
+
+        Assert.True(exitCode == 0, stdout + stderr);
+        foreach (var (site, folder) in sets)
+        {
+            var patients = site.StartsWith("fhir", StringComparison.Ordinal)
+                ? File.ReadLines(Path.Combine(folder, "Patient.000.ndjson")).Where(l => l.Length > 0).Select(l => JObject.Parse(l)["id"]!.ToString()).ToHashSet()
+                : CsvColumn(Path.Combine(folder, "patients.csv"), 0).ToHashSet();
+            var verdicts = Directory.GetFiles(Path.Combine(output, site), "*.json")
+                .Where(f => !f.EndsWith(".report.json", StringComparison.Ordinal) && Path.GetFileName(f) != "screening-report.json")
+                .Select(f => JObject.Parse(File.ReadAllText(f)))
+                .ToList();
+            Assert.True(patients.Count >= 10, site);
+            Assert.Equal(patients.Order(StringComparer.Ordinal), verdicts.Select(v => v["patientId"]!.ToString()).Order(StringComparer.Ordinal));
+            Assert.All(verdicts, v => Assert.Equal(17, v["criteria"]!.Count()));
+
+            foreach (var file in Directory.GetFiles(Path.Combine(input.FullName, site)))
+            {
+                var report = JObject.Parse(await File.ReadAllTextAsync(Path.Combine(output, site, Path.GetFileName(file) + ".report.json")));
+                var rows = file.EndsWith(".ndjson", StringComparison.Ordinal) ? File.ReadLines(file).Count(l => l.Length > 0) : CsvColumn(file, 0).Count();
+                Assert.True((string?)report["status"] is "ingested", $"{site}/{Path.GetFileName(file)}: {report["status"]}");
+                Assert.Equal(rows, (int)report["rowsRead"]!);
+                Assert.Equal(rows, (int)report["rowsUsed"]! + (int)report["rowsIgnored"]! + (int)report["rowsRejected"]!);
+            }
+        }
+    }
+
+    private static IEnumerable<string> CsvColumn(string path, int ordinal)
+    {
+        using var reader = Sylvan.Data.Csv.CsvDataReader.Create(path);
+        while (reader.Read())
+        {
+            yield return reader.GetString(ordinal);
+        }
+    }
+
     private static string WithoutEvaluatedAt(string json) =>
         System.Text.RegularExpressions.Regex.Replace(json, "\"evaluatedAt\": \"[^\"]*\"", "\"evaluatedAt\": \"\"");
 
