@@ -6,16 +6,18 @@ namespace ServerlessScreening.Local;
 
 /// <summary>
 /// An Azurite storage emulator for one run: installed from the repository's npm lock file, started on free loopback
-/// ports with its data in a new temporary folder, and stopped (process tree killed, folder deleted) on dispose.
+/// ports with its data in a new temporary folder (or in memory), and stopped (process tree killed, folder deleted) on
+/// dispose. If this process dies without disposing it, the emulator notices within a second, removes its folder and
+/// exits (<c>tools/exit-with-parent.cjs</c>, preloaded into it).
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly Process _process;
-    private readonly string _dataDirectory;
+    private readonly string? _dataDirectory;
 
-    private Azurite(Process process, string dataDirectory, int blobPort, int queuePort)
+    private Azurite(Process process, string? dataDirectory, int blobPort, int queuePort)
     {
         _process = process;
         _dataDirectory = dataDirectory;
@@ -42,13 +44,14 @@ public sealed class Azurite : IAsyncDisposable
             throw new LocalSetupException($"Azurite is not installed under {repositoryRoot}/node_modules; run `npm ci` in the repository root (the ./screening and ./test scripts do this).");
         }
 
-        var dataDirectory = Directory.CreateTempSubdirectory("screening-azurite-").FullName;
+        var exitWithParent = Path.Combine(repositoryRoot, "tools", "exit-with-parent.cjs");
+        var dataDirectory = inMemory ? null : Directory.CreateTempSubdirectory("screening-azurite-").FullName;
         var (blobPort, queuePort, tablePort) = (FreePort(), FreePort(), FreePort());
         var start = new ProcessStartInfo("node")
         {
             ArgumentList =
             {
-                entry, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--disableProductStyleUrl",
+                "--require", exitWithParent, entry, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--disableProductStyleUrl",
                 "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -57,7 +60,7 @@ public sealed class Azurite : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (inMemory)
+        if (dataDirectory is null)
         {
             start.ArgumentList.Add("--inMemoryPersistence");
         }
@@ -65,6 +68,7 @@ public sealed class Azurite : IAsyncDisposable
         {
             start.ArgumentList.Add("--location");
             start.ArgumentList.Add(dataDirectory);
+            start.Environment["SCREENING_AZURITE_DATA"] = dataDirectory;
         }
 
         Process process;
@@ -74,7 +78,11 @@ public sealed class Azurite : IAsyncDisposable
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            Directory.Delete(dataDirectory, recursive: true);
+            if (dataDirectory is not null)
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+
             throw new LocalSetupException("Node.js (`node`) is needed to run Azurite and was not found on PATH: " + e.Message);
         }
 
@@ -124,7 +132,10 @@ public sealed class Azurite : IAsyncDisposable
             _process.Dispose();
             try
             {
-                Directory.Delete(_dataDirectory, recursive: true);
+                if (_dataDirectory is not null)
+                {
+                    Directory.Delete(_dataDirectory, recursive: true);
+                }
             }
             catch (IOException)
             {

@@ -119,6 +119,51 @@ public sealed class RunCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_emulator_exits_and_its_data_folder_goes_when_the_command_that_started_it_dies_without_stopping_it()
+    {
+        var before = ScreeningCommand.AzuriteProcesses();
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "screening.dll"));
+        start.ArgumentList.Add("demo");
+        using var command = System.Diagnostics.Process.Start(start)!;
+        command.OutputDataReceived += (_, _) => { };
+        command.ErrorDataReceived += (_, _) => { };
+        command.BeginOutputReadLine();
+        command.BeginErrorReadLine();
+
+        var emulator = await Eventually(() => ScreeningCommand.AzuriteProcesses().Except(before).Cast<int?>().FirstOrDefault(), TimeSpan.FromSeconds(60));
+        Assert.NotNull(emulator);
+        var arguments = File.ReadAllText($"/proc/{emulator}/cmdline").Split('\0');
+        var dataFolder = arguments[Array.IndexOf(arguments, "--location") + 1];
+        Assert.True(Directory.Exists(dataFolder), dataFolder);
+
+        // The command dies on the spot (as on a crash): no finally block, no dispose, its child is not killed with it.
+        command.Kill(entireProcessTree: false);
+        await command.WaitForExitAsync();
+
+        var gone = await Eventually(() => ScreeningCommand.AzuriteProcesses().Contains(emulator.Value) ? null : (bool?)true, TimeSpan.FromSeconds(20));
+        Assert.True(gone, "the emulator kept running after the command that started it died");
+        Assert.False(Directory.Exists(dataFolder), "the emulator's data folder was left behind");
+    }
+
+    private static async Task<T?> Eventually<T>(Func<T?> probe, TimeSpan timeout)
+        where T : struct
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (probe() is { } value)
+            {
+                return value;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// The public data sets of <c>../shared/data</c>, each as one site, through <c>screening run</c>: a verdict for every
     /// patient in it, and a report per file whose counts account for every row the file holds.
