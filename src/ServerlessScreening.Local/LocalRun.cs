@@ -193,7 +193,9 @@ public static class Quiescence
     {
         var deadline = DateTime.UtcNow + timeout;
         var unreported = new HashSet<string>(uploads, StringComparer.Ordinal);
+        var sites = uploads.Select(StorageLayout.SiteOf).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         var quietRounds = 0;
+        var rounds = 0;
         while (DateTime.UtcNow < deadline)
         {
             foreach (var upload in unreported.ToList())
@@ -206,10 +208,12 @@ public static class Quiescence
                 }
             }
 
-            var pending = (await store.ListAsync(StorageLayout.StateContainer, string.Empty, cancellationToken)).Count(n => n.Contains("/pending/", StringComparison.Ordinal));
-            var queued = await CountAsync(queues, StorageLayout.EvaluateQueue, cancellationToken) + await CountAsync(queues, StorageLayout.IngestQueue, cancellationToken);
-            var poisonedBlobs = await CountAsync(queues, "webjobs-blobtrigger-poison", cancellationToken);
-            var busy = tracker.InFlight > 0 || pending > 0 || queued > 0;
+            // Cheap probes only: this runs all through the run, beside the work it waits for.
+            var busy = tracker.InFlight > 0
+                || await CountAsync(queues, StorageLayout.EvaluateQueue, cancellationToken) > 0
+                || await CountAsync(queues, StorageLayout.IngestQueue, cancellationToken) > 0
+                || await AnyPendingAsync(store, sites, cancellationToken);
+            var poisonedBlobs = busy ? 0 : await CountAsync(queues, "webjobs-blobtrigger-poison", cancellationToken);
             if (!busy && (unreported.Count == 0 || poisonedBlobs >= unreported.Count))
             {
                 if (++quietRounds >= 2)
@@ -222,10 +226,24 @@ public static class Quiescence
                 quietRounds = 0;
             }
 
-            await Task.Delay(200, cancellationToken);
+            // Poll quickly at first (small runs finish in seconds), then back off to at most a second.
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 200 + (50 * ++rounds))), cancellationToken);
         }
 
         return [$"the run did not finish within {timeout}: {unreported.Count} uploads unread, work still queued"];
+    }
+
+    private static async Task<bool> AnyPendingAsync(ScreeningStore store, IReadOnlyList<string> sites, CancellationToken cancellationToken)
+    {
+        foreach (var site in sites)
+        {
+            if (await store.AnyAsync(StorageLayout.StateContainer, StorageLayout.PendingPrefix(site), cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static async Task<int> CountAsync(QueueServiceClient queues, string name, CancellationToken cancellationToken)

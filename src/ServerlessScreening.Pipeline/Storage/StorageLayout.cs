@@ -113,7 +113,9 @@ public static class StorageLayout
 
     public static string CatalogBlob(string siteId) => $"{siteId}/catalog.json";
 
-    public static string PendingBlob(string siteId, string patientId) => $"{siteId}/pending/{PatientKey(patientId)}";
+    public static string PendingPrefix(string siteId) => $"{siteId}/pending/";
+
+    public static string PendingBlob(string siteId, string patientId) => PendingPrefix(siteId) + PatientKey(patientId);
 
     public static string ReportBlob(string uploadName) => uploadName + ".report.json";
 
