@@ -9,8 +9,8 @@ using ServerlessScreening.Pipeline.Storage;
 namespace ServerlessScreening.Local.Tests;
 
 /// <summary>
-/// Fault: the local host process is killed (SIGKILL, no chance to clean up) in the middle of ingestion and again in
-/// the middle of evaluation, then restarted. Checks that nothing is lost (every patient gets its verdict and its event)
+/// Fault: the local host process is killed (SIGKILL, no chance to clean up) in the middle of evaluations, restarted,
+/// killed again in the middle of an ingestion, and restarted. Checks that nothing is lost (every patient gets its verdict and its event)
 /// and nothing is duplicated (one verdict version per patient, one event id per verdict change).
 /// </summary>
 public sealed class ProcessKillTests : IAsyncLifetime
@@ -52,19 +52,21 @@ public sealed class ProcessKillTests : IAsyncLifetime
         await Upload(store, "patients.csv", Patients());
         await Upload(store, "labs-a.csv", Labs(rowsPerPatient: 1, month: 4));
 
-        // Evaluations of the first upload are under way...
+        // Kill 1, mid-evaluation: the first uploads are read and their evaluations are under way.
         var host = StartHost();
         await WaitUntil(async () => await VerdictCount(store) > 20, "evaluation to start", poll: TimeSpan.FromMilliseconds(100));
-
-        // ...when a large second upload starts being read: kill the host in the middle of both.
-        var factsBefore = (await store.ListAsync(StorageLayout.FactsContainer, Site + "/", CancellationToken.None)).Count;
-        await Upload(store, "labs-b.csv", Labs(rowsPerPatient: 200, month: 5));
-        await WaitUntil(async () => (await store.ListAsync(StorageLayout.FactsContainer, Site + "/", CancellationToken.None)).Count > factsBefore + 200, "the second upload's ingestion to start", TimeSpan.FromMinutes(5), Diagnose, TimeSpan.FromMilliseconds(100));
-        var secondCommitted = (await store.Blob(StorageLayout.ReportsContainer, $"{Site}/labs-b.csv.report.json").ExistsAsync()).Value;
         var verdictsAtKill = await VerdictCount(store);
         Kill(host);
-        Assert.False(secondCommitted, "the kill came after the second upload was committed; it is too small for this machine");
         Assert.True(verdictsAtKill < PatientCount, "the kill came after every evaluation finished");
+
+        // Kill 2, mid-ingest: a large second upload is being read, its facts partly written, not yet committed.
+        var factsBefore = (await store.ListAsync(StorageLayout.FactsContainer, Site + "/", CancellationToken.None)).Count;
+        await Upload(store, "labs-b.csv", Labs(rowsPerPatient: 200, month: 5));
+        host = StartHost();
+        await WaitUntil(async () => (await store.ListAsync(StorageLayout.FactsContainer, Site + "/", CancellationToken.None)).Count > factsBefore + 200, "the second upload's ingestion to start", TimeSpan.FromMinutes(5), Diagnose, TimeSpan.FromMilliseconds(100));
+        var secondCommitted = (await store.Blob(StorageLayout.ReportsContainer, $"{Site}/labs-b.csv.report.json").ExistsAsync()).Value;
+        Kill(host);
+        Assert.False(secondCommitted, "the kill came after the second upload was committed; it is too small for this machine");
 
         host = StartHost();
         try
