@@ -95,7 +95,10 @@ public sealed class ProcessKillTests : IAsyncLifetime
         });
         var events = await Events();
         Assert.Equal(history.Count, events.Distinct().Count());
-        Assert.True(events.Count - history.Count <= 1, $"{events.Count - history.Count} events repeated (one is possible: a kill between publishing and recording it)");
+        // An evaluation killed between publishing its event and recording that it did publishes again with the same id
+        // (at least once; the id lets consumers and Service Bus duplicate detection drop it). Only evaluations in
+        // flight at a kill can do that: at most host.json's batchSize + newBatchThreshold (64) per kill.
+        Assert.True(events.Count - history.Count <= 2 * 64, $"{events.Count - history.Count} events repeated, more than the evaluations in flight at the two kills");
     }
 
     private static async Task<bool> AllReflectSecondUpload(ScreeningStore store)
