@@ -10,8 +10,8 @@ namespace ServerlessScreening.Local.Tests;
 
 /// <summary>
 /// Fault: the local host process is killed (SIGKILL, no chance to clean up) in the middle of evaluations, restarted,
-/// killed again in the middle of an ingestion, and restarted. Checks that nothing is lost (every patient gets its verdict and its event)
-/// and nothing is duplicated (one verdict version per patient, one event id per verdict change).
+/// killed again in the middle of an ingestion, and restarted. Checks that nothing is lost (every patient gets its
+/// verdict and its event) and nothing is duplicated (one verdict version per state, one event id per verdict change).
 /// </summary>
 public sealed class ProcessKillTests : IAsyncLifetime
 {

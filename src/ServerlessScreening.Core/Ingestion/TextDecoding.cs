@@ -85,7 +85,7 @@ public static class TextDecoding
             return (declared, declared.WebName, 0);
         }
 
-        return IsUtf8(prefix) && !(HasNonAscii(prefix) && Foreign(Gb18030.GetString(prefix), ignoreCutEnd: true) < Foreign(Utf8.GetString(prefix), ignoreCutEnd: true))
+        return TryDecodeUtf8(prefix, out var utf8) && !(HasNonAscii(prefix) && Foreign(Gb18030.GetString(prefix)) < Foreign(utf8))
             ? (Utf8, "utf-8", 0)
             : (Gb18030, "gb18030", 0);
     }
@@ -96,10 +96,11 @@ public static class TextDecoding
     /// Characters a site's lab or medication export does not plausibly contain: anything beyond ASCII except CJK
     /// ideographs and punctuation, full-width forms, and the signs units and values use: Latin-1 (µ, °, ×, ±), Greek (μ),
     /// general punctuation, super- and subscripts (⁹), letterlike symbols (℃), arrows and mathematical operators (≥).
+    /// A replacement character at the very end is a character cut by the end of the sniffed prefix, not foreign.
     /// </summary>
-    private static int Foreign(string text, bool ignoreCutEnd)
+    private static int Foreign(ReadOnlySpan<char> text)
     {
-        var end = ignoreCutEnd && text.Length > 0 && text[^1] == '\uFFFD' ? text.Length - 1 : text.Length;
+        var end = text.Length > 0 && text[^1] == '\uFFFD' ? text.Length - 1 : text.Length;
         var foreign = 0;
         for (var i = 0; i < end; i++)
         {
@@ -122,10 +123,12 @@ public static class TextDecoding
         return foreign;
     }
 
-    // Valid UTF-8, allowing a multi-byte sequence cut off by the end of the sniffed prefix.
-    private static bool IsUtf8(ReadOnlySpan<byte> bytes)
+    // Valid UTF-8, allowing a multi-byte sequence cut off by the end of the sniffed prefix (left out of the text).
+    private static bool TryDecodeUtf8(ReadOnlySpan<byte> bytes, out ReadOnlySpan<char> text)
     {
-        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out var consumed, out _, replaceInvalidSequences: false, isFinalBlock: false);
+        var buffer = new char[bytes.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, buffer, out var consumed, out var written, replaceInvalidSequences: false, isFinalBlock: false);
+        text = buffer.AsSpan(0, written);
         return status is System.Buffers.OperationStatus.Done or System.Buffers.OperationStatus.NeedMoreData && bytes.Length - consumed < 4;
     }
 
