@@ -7,35 +7,52 @@ internal static class CommonColumns
 {
     public const int MaxPatientIdLength = 128;
 
-    public static bool TryPatient(CsvRow row, ReadContext context, ReportBuilder report, out string patientId)
+    public static bool TryPatient(CsvRow row, ReadContext context, ReportBuilder report, out string patientId) =>
+        TryPatient(row, row.Ordinal("patient_id"), row.Ordinal("site_id"), context, report, out patientId);
+
+    /// <summary>The patient id (one shared string per distinct id) at <paramref name="patientColumn"/>, checked against the site at <paramref name="siteColumn"/>.</summary>
+    public static bool TryPatient(CsvRow row, int patientColumn, int siteColumn, ReadContext context, ReportBuilder report, out string patientId)
     {
-        patientId = row["patient_id"] ?? string.Empty;
-        if (patientId.Length == 0)
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(report);
+        patientId = string.Empty;
+        var id = row.Span(patientColumn);
+        if (id.IsEmpty)
         {
             report.Reject(row.Reject("patient_id", ErrorCodes.MissingValue, "patient_id is empty; every row needs the patient it belongs to"));
             return false;
         }
 
-        if (patientId.Length > MaxPatientIdLength || patientId.Any(char.IsControl))
+        if (id.Length > MaxPatientIdLength || HasControl(id))
         {
             report.Reject(row.Reject("patient_id", ErrorCodes.InvalidRecord, $"patient_id is longer than {MaxPatientIdLength} characters or holds control characters"));
             return false;
         }
 
-        if (row["site_id"] is { } site && !string.Equals(site, context.SiteId, StringComparison.OrdinalIgnoreCase))
+        var site = row.Span(siteColumn);
+        if (!site.IsEmpty && !site.Equals(context.SiteId, StringComparison.OrdinalIgnoreCase))
         {
-            report.Reject(row.Reject("site_id", ErrorCodes.SiteMismatch, $"the row claims site '{ValueReader.Clip(site)}' but was uploaded to the folder of site '{context.SiteId}'; upload each site's rows to its own folder"));
+            report.Reject(row.Reject("site_id", ErrorCodes.SiteMismatch, $"the row claims site '{ValueReader.Clip(site.ToString())}' but was uploaded to the folder of site '{context.SiteId}'; upload each site's rows to its own folder"));
             return false;
         }
 
+        patientId = row.Shared(patientColumn)!;
         return true;
     }
 
-    public static bool TryRequiredDate(CsvRow row, ReadContext context, string column, ReportBuilder report, out Timestamp value)
+    public static bool TryRequiredDate(CsvRow row, ReadContext context, string column, ReportBuilder report, out Timestamp value) =>
+        TryRequiredDate(row, row.Ordinal(column), column, context, report, out value);
+
+    /// <summary>The required date at <paramref name="ordinal"/>, read in place; <paramref name="column"/> names it in rejections.</summary>
+    public static bool TryRequiredDate(CsvRow row, int ordinal, string column, ReadContext context, ReportBuilder report, out Timestamp value)
     {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(report);
         value = default;
-        var text = row[column];
-        if (text is null)
+        var text = row.Span(ordinal);
+        if (text.IsEmpty)
         {
             report.Reject(row.Reject(column, ErrorCodes.MissingValue, $"{column} is empty and is required"));
             return false;
@@ -50,6 +67,19 @@ internal static class CommonColumns
 
         value = parsed.Value;
         return true;
+    }
+
+    private static bool HasControl(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static bool TryOptionalDate(CsvRow row, ReadContext context, string column, ReportBuilder report, out DateOnly? value)
@@ -125,27 +155,29 @@ internal static class CommonColumns
 public sealed class LabRowReader(ReadContext context) : IRowReader
 {
     private readonly LabNormalizer _normalizer = new(context.Labs, context.Values);
+    private LabColumns? _columns;
 
     public void Read(CsvRow row, IFactSink sink, ReportBuilder report)
     {
         ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentNullException.ThrowIfNull(report);
-        if (!CommonColumns.TryPatient(row, context, report, out var patientId)
-            || !CommonColumns.TryRequiredDate(row, context, "collected_at", report, out var collectedAt))
+        var columns = _columns is { } resolved && ReferenceEquals(resolved.Map, row.Map) ? resolved : _columns = new LabColumns(row.Map);
+        if (!CommonColumns.TryPatient(row, columns.PatientId, columns.SiteId, context, report, out var patientId)
+            || !CommonColumns.TryRequiredDate(row, columns.CollectedAt, "collected_at", context, report, out var collectedAt))
         {
             return;
         }
 
-        var code = row["test_code"];
-        var name = row["test_name"];
+        var code = row.Shared(columns.TestCode);
+        var name = row.Shared(columns.TestName);
         if (code is null && name is null)
         {
-            report.Reject(row.Reject(row.Has("test_code") ? "test_code" : "test_name", ErrorCodes.MissingValue, "both test_code and test_name are empty; a result needs its test"));
+            report.Reject(row.Reject(columns.TestCode >= 0 ? "test_code" : "test_name", ErrorCodes.MissingValue, "both test_code and test_name are empty; a result needs its test"));
             return;
         }
 
-        var system = row["code_system"] ?? row.ImpliedCodeSystem("test_code");
+        var system = row.Shared(columns.CodeSystem) ?? columns.ImpliedTestCodeSystem;
         var test = _normalizer.ResolveTest(code, system, name, context.Settings.Profile);
         if (test is null)
         {
@@ -158,15 +190,20 @@ public sealed class LabRowReader(ReadContext context) : IRowReader
             return;
         }
 
-        var value = context.Values.LabValue(row["value"]);
+        // Numbers and censored numbers, nearly every result, are read in place; anything else goes through the
+        // general reader as a string.
+        var valueText = row.Span(columns.Value);
+        var value = context.Values.TryNumericLabValue(valueText, out var numeric)
+            ? Parsed<LabValue>.Ok(numeric)
+            : context.Values.LabValue(row.String(columns.Value));
         if (!value.IsOk)
         {
             report.Reject(row.Reject("value", value.ErrorCode!, value.Message!));
             return;
         }
 
-        var identity = new LabIdentity(collectedAt, code, system ?? (code is not null && test.Loinc.Count > 0 && context.Labs.FindByLoinc(code) is not null ? "LOINC" : null), name, context.Source(row.Line), row["flag"], row["specimen"]);
-        var lab = _normalizer.Normalize(test, value.Value!, row["value"]!, row["unit"], row["reference_range"], identity, out var unitProblem);
+        var identity = new LabIdentity(collectedAt, code, system ?? (code is not null && test.Loinc.Count > 0 && context.Labs.FindByLoinc(code) is not null ? "LOINC" : null), name, context.Source(row.Line), row.Shared(columns.Flag), row.Shared(columns.Specimen));
+        var lab = _normalizer.Normalize(test, value.Value!, valueText, row.Shared(columns.Unit), row.Shared(columns.ReferenceRange), identity, out var unitProblem);
         if (unitProblem is not null)
         {
             report.Warn(ErrorCodes.UnitNotRecognised, unitProblem, row.Line);
@@ -179,6 +216,36 @@ public sealed class LabRowReader(ReadContext context) : IRowReader
 
         sink.Add(patientId, lab);
         report.Used();
+    }
+
+    /// <summary>Where the lab columns are in one file: resolved once per file, not looked up by name for every row.</summary>
+    private sealed class LabColumns(ColumnMap map)
+    {
+        public ColumnMap Map { get; } = map;
+
+        public int PatientId { get; } = map.Ordinal("patient_id");
+
+        public int SiteId { get; } = map.Ordinal("site_id");
+
+        public int CollectedAt { get; } = map.Ordinal("collected_at");
+
+        public int TestCode { get; } = map.Ordinal("test_code");
+
+        public int TestName { get; } = map.Ordinal("test_name");
+
+        public int CodeSystem { get; } = map.Ordinal("code_system");
+
+        public string? ImpliedTestCodeSystem { get; } = map.ImpliedCodeSystem("test_code");
+
+        public int Value { get; } = map.Ordinal("value");
+
+        public int Unit { get; } = map.Ordinal("unit");
+
+        public int ReferenceRange { get; } = map.Ordinal("reference_range");
+
+        public int Flag { get; } = map.Ordinal("flag");
+
+        public int Specimen { get; } = map.Ordinal("specimen");
     }
 }
 

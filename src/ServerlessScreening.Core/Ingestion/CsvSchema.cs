@@ -204,6 +204,9 @@ public sealed class ColumnMap
 
     public int? OrdinalOf(string column) => _ordinals.TryGetValue(column, out var ordinal) ? ordinal : null;
 
+    /// <summary>Where a canonical column is in the header row, or -1 when the file does not have it.</summary>
+    public int Ordinal(string column) => _ordinals.TryGetValue(column, out var ordinal) ? ordinal : -1;
+
     public string? ImpliedCodeSystem(string column) => _impliedSystems.GetValueOrDefault(column);
 
     public string HeaderOf(string column, IReadOnlyList<string> headers) =>

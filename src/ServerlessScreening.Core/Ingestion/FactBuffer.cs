@@ -24,6 +24,11 @@ public sealed class FactBuffer(string siteId, string upload, int flushThreshold)
     private int _buffered;
     private int _part;
 
+    // The shard of the last patient added to: rows of one patient usually come together, and patient ids from
+    // one file are shared strings, so most rows find their shard without a dictionary look-up.
+    private string? _lastPatientId;
+    private PatientShard? _lastShard;
+
     public int FlushThreshold { get; } = flushThreshold;
 
     public bool ShouldFlush => _buffered >= FlushThreshold;
@@ -79,6 +84,8 @@ public sealed class FactBuffer(string siteId, string upload, int flushThreshold)
             (shard, token) => sink.WriteAsync(shard, token));
 
         _pending.Clear();
+        _lastPatientId = null;
+        _lastShard = null;
         _buffered = 0;
         _part++;
     }
@@ -86,6 +93,11 @@ public sealed class FactBuffer(string siteId, string upload, int flushThreshold)
     private PatientShard Shard(string patientId)
     {
         _buffered++;
+        if (ReferenceEquals(patientId, _lastPatientId))
+        {
+            return _lastShard!;
+        }
+
         if (!_pending.TryGetValue(patientId, out var shard))
         {
             shard = new PatientShard { SiteId = siteId, PatientId = patientId, Upload = upload, Part = _part };
@@ -93,6 +105,8 @@ public sealed class FactBuffer(string siteId, string upload, int flushThreshold)
             _patients.Add(patientId);
         }
 
+        _lastPatientId = patientId;
+        _lastShard = shard;
         return shard;
     }
 }

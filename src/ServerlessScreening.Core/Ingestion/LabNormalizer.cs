@@ -13,6 +13,10 @@ public readonly record struct LabIdentity(Timestamp CollectedAt, string? Code, s
 
 public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
 {
+    private const int MaxRememberedUnits = 4096;
+
+    private readonly Dictionary<(string TestId, string? Unit, string? Range), NormalizedUnits> _units = [];
+
     /// <summary>Code before name: a site's local code (through its profile), then LOINC, then a known English or Chinese name.</summary>
     public LabTestDefinition? ResolveTest(string? code, string? codeSystem, string? name, SiteProfile profile)
     {
@@ -48,36 +52,79 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
     /// reference range brought to the test's canonical unit. Built in one allocation: this runs once per lab row.
     /// <paramref name="unitProblem"/> describes an unrecognised unit for the report's warnings, or is null.
     /// </summary>
-    public LabResult Normalize(LabTestDefinition test, LabValue value, string rawValue, string? rawUnit, string? referenceRange, in LabIdentity identity, out string? unitProblem)
+    public LabResult Normalize(LabTestDefinition test, LabValue value, string rawValue, string? rawUnit, string? referenceRange, in LabIdentity identity, out string? unitProblem) =>
+        Normalize(test, value, rawValue.AsSpan(), rawUnit, referenceRange, identity, out unitProblem);
+
+    /// <summary>
+    /// <see cref="Normalize(LabTestDefinition, LabValue, string, string?, string?, in LabIdentity, out string?)"/> with the
+    /// raw value as a span: it becomes a string only when the result keeps it (converted or unrecognised units, qualitative results).
+    /// </summary>
+    public LabResult Normalize(LabTestDefinition test, LabValue value, ReadOnlySpan<char> rawValue, string? rawUnit, string? referenceRange, in LabIdentity identity, out string? unitProblem)
     {
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(value);
         unitProblem = null;
         if (value.Kind == LabValueKind.Qualitative)
         {
-            return Build(test, identity, value, rawUnit, unitRecognized: true, rawValue, rawUnit: null, conversion: null, low: null, high: null);
+            return Build(test, identity, value, rawUnit, unitRecognized: true, rawValue.ToString(), rawUnit: null, conversion: null, low: null, high: null);
         }
 
-        var resolution = catalog.ResolveUnit(test, rawUnit);
-        var conversion = resolution.Conversion;
-        if (conversion is null)
+        var units = UnitsOf(test, rawUnit, referenceRange);
+        if (units.Conversion is not { } conversion)
         {
-            unitProblem = rawUnit is null
-                ? $"{test.Id}: no unit given (expected {test.CanonicalUnit})"
-                : $"{test.Id}: unit '{ValueReader.Clip(rawUnit)}' is not a known unit of this test (expected {test.CanonicalUnit})";
-            return Build(test, identity, value, rawUnit, unitRecognized: false, rawValue, rawUnit, conversion: null, low: null, high: null);
+            unitProblem = units.Problem;
+            return Build(test, identity, value, rawUnit, unitRecognized: false, rawValue.ToString(), rawUnit, conversion: null, low: null, high: null);
         }
 
-        var (low, high) = ParseRange(referenceRange, conversion);
-        var canonicalUnit = test.CanonicalUnit.Length == 0 ? null : test.CanonicalUnit;
-        if (conversion.IsIdentity && resolution.SameSpelling)
+        if (conversion.IsIdentity && units.SameSpelling)
         {
-            return Build(test, identity, value, canonicalUnit, unitRecognized: true, rawValue: null, rawUnit: null, conversion: null, low, high);
+            return Build(test, identity, value, units.CanonicalUnit, unitRecognized: true, rawValue: null, rawUnit: null, conversion: null, units.Low, units.High);
         }
 
         var converted = value.Number is { } number ? value with { Number = Round(conversion.Apply(number)) } : value;
-        return Build(test, identity, converted, canonicalUnit, unitRecognized: true, rawValue, rawUnit, resolution.Description, low, high);
+        return Build(test, identity, converted, units.CanonicalUnit, unitRecognized: true, rawValue.ToString(), rawUnit, units.Description, units.Low, units.High);
     }
+
+    /// <summary>
+    /// What a (test, raw unit, reference range) triple normalises to. Exports repeat a handful of these millions of
+    /// times, so each is worked out once per normaliser (one upload) and remembered, up to <see cref="MaxRememberedUnits"/>
+    /// at a time; the answer depends only on the triple, the catalogue and the decimal separator, never on the row.
+    /// </summary>
+    private NormalizedUnits UnitsOf(LabTestDefinition test, string? rawUnit, string? referenceRange)
+    {
+        var key = (test.Id, rawUnit, referenceRange);
+        if (_units.TryGetValue(key, out var known) && ReferenceEquals(known.Test, test))
+        {
+            return known;
+        }
+
+        var resolution = catalog.ResolveUnit(test, rawUnit);
+        NormalizedUnits units;
+        if (resolution.Conversion is not { } conversion)
+        {
+            var problem = rawUnit is null
+                ? $"{test.Id}: no unit given (expected {test.CanonicalUnit})"
+                : $"{test.Id}: unit '{ValueReader.Clip(rawUnit)}' is not a known unit of this test (expected {test.CanonicalUnit})";
+            units = new NormalizedUnits(test, null, false, null, null, null, null, problem);
+        }
+        else
+        {
+            var (low, high) = ParseRange(referenceRange, conversion);
+            var canonicalUnit = test.CanonicalUnit.Length == 0 ? null : test.CanonicalUnit;
+            units = new NormalizedUnits(test, conversion, resolution.SameSpelling, resolution.Description, canonicalUnit, low, high, null);
+        }
+
+        if (_units.Count >= MaxRememberedUnits)
+        {
+            _units.Clear();
+        }
+
+        _units[key] = units;
+        return units;
+    }
+
+    /// <summary>A raw unit and reference range of a test, resolved: the conversion (null when the unit is not one of the test's), the converted range, or the warning.</summary>
+    private sealed record NormalizedUnits(LabTestDefinition Test, UnitConversion? Conversion, bool SameSpelling, string? Description, string? CanonicalUnit, decimal? Low, decimal? High, string? Problem);
 
     private static LabResult Build(LabTestDefinition test, in LabIdentity identity, LabValue value, string? unit, bool unitRecognized, string? rawValue, string? rawUnit, string? conversion, decimal? low, decimal? high) => new()
     {

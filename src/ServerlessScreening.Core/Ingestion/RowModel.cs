@@ -47,21 +47,33 @@ public sealed class ReadContext
     public SourceRef Source(int line) => new(Blob, line);
 }
 
-/// <summary>One row of a CSV upload, addressed by canonical column name.</summary>
+/// <summary>
+/// One row of a CSV upload, addressed by canonical column name or by an ordinal resolved once per file
+/// (<see cref="Ordinal"/>). The fields are either the current record of a Sylvan reader, read in place as spans
+/// (valid until the reader moves on), or an array of strings (tests, benchmarks).
+/// </summary>
 public sealed class CsvRow
 {
     private static readonly string[] DemographicColumns = ["sex", "birth_date", "screening_date", "consent_date", "randomization_date", "childbearing_potential"];
 
+    // Short values that repeat across rows (patient ids, test codes, units, ranges) are kept as one string each,
+    // so a file of millions of rows allocates them once per distinct value, not once per row.
+    private readonly StringPool _pool = new();
     private readonly IReadOnlyList<string> _headers;
     private readonly ColumnMap _map;
+    private Sylvan.Data.Csv.CsvDataReader? _csv;
     private string?[] _fields = [];
 
     public CsvRow(IReadOnlyList<string> headers, ColumnMap map)
     {
+        ArgumentNullException.ThrowIfNull(map);
         _headers = headers;
         _map = map;
         HasDemographics = DemographicColumns.Any(map.Has);
     }
+
+    /// <summary>The column map of the file; row readers resolve their ordinals from it once per file.</summary>
+    public ColumnMap Map => _map;
 
     /// <summary>Whether the file has any demographic column at all; decided once per file, not per row.</summary>
     public bool HasDemographics { get; }
@@ -72,22 +84,53 @@ public sealed class CsvRow
     {
         Line = line;
         _fields = fields;
+        _csv = null;
+    }
+
+    /// <summary>The current record of <paramref name="csv"/>: fields are read from it on demand, without copying.</summary>
+    internal void Reset(int line, Sylvan.Data.Csv.CsvDataReader csv)
+    {
+        Line = line;
+        _csv = csv;
     }
 
     /// <summary>The trimmed value of a canonical column, or null when the column is absent or the field empty.</summary>
-    public string? this[string column]
-    {
-        get
-        {
-            var ordinal = _map.OrdinalOf(column);
-            if (ordinal is not { } i || i >= _fields.Length)
-            {
-                return null;
-            }
+    public string? this[string column] => String(_map.Ordinal(column));
 
-            var value = _fields[i];
-            return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    /// <summary>Where a canonical column is in the file, or -1 when the file does not have it.</summary>
+    public int Ordinal(string column) => _map.Ordinal(column);
+
+    /// <summary>The trimmed field at <paramref name="ordinal"/>; empty when the column is absent (-1), the row shorter or the field blank.</summary>
+    public ReadOnlySpan<char> Span(int ordinal)
+    {
+        if (ordinal < 0)
+        {
+            return default;
         }
+
+        if (_csv is { } csv)
+        {
+            return ordinal < csv.RowFieldCount ? csv.GetFieldSpan(ordinal).Trim() : default;
+        }
+
+        return ordinal < _fields.Length ? _fields[ordinal].AsSpan().Trim() : default;
+    }
+
+    /// <summary>The trimmed field at <paramref name="ordinal"/> as a new string, or null when it is empty.</summary>
+    public string? String(int ordinal)
+    {
+        var span = Span(ordinal);
+        return span.IsEmpty ? null : span.ToString();
+    }
+
+    /// <summary>
+    /// Like <see cref="String(int)"/>, for values that repeat across rows (codes, units, ranges, patient ids): equal
+    /// values come back as one shared string instance. Not for values that rarely repeat, such as results.
+    /// </summary>
+    public string? Shared(int ordinal)
+    {
+        var span = Span(ordinal);
+        return span.IsEmpty ? null : _pool.Get(span);
     }
 
     public bool Has(string column) => _map.Has(column);
@@ -98,6 +141,45 @@ public sealed class CsvRow
     public string Header(string column) => _map.HeaderOf(column, _headers);
 
     public Rejection Reject(string column, string code, string message) => new(Line, Header(column), code, message);
+}
+
+/// <summary>
+/// A bounded set of strings looked up by span: the string for a span is allocated the first time it is seen and
+/// shared afterwards. At most <see cref="Capacity"/> strings are kept; when full the set starts over, so memory is
+/// bounded whatever the file holds and a file whose values do not repeat only costs the allocations it had anyway.
+/// </summary>
+internal sealed class StringPool
+{
+    public const int Capacity = 4096;
+
+    /// <summary>Longer values are not pooled: they rarely repeat and would make the bound on memory loose.</summary>
+    public const int MaxLength = 128;
+
+    private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+
+    public StringPool() => _bySpan = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    public string Get(ReadOnlySpan<char> text)
+    {
+        if (_bySpan.TryGetValue(text, out var shared))
+        {
+            return shared;
+        }
+
+        var value = text.ToString();
+        if (value.Length <= MaxLength)
+        {
+            if (_strings.Count >= Capacity)
+            {
+                _strings.Clear();
+            }
+
+            _strings.Add(value);
+        }
+
+        return value;
+    }
 }
 
 /// <summary>Reads the rows of one kind into facts. Every row ends in exactly one of: used, ignored, rejected.</summary>

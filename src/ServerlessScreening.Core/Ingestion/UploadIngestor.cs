@@ -203,7 +203,7 @@ internal static class CsvUploadReader
     private static async Task<bool> ReadRowsAsync(CsvDataReader csv, List<string> headers, ColumnMap map, IRowReader reader, FactBuffer buffer, IShardSink sink, ReportBuilder report, CancellationToken cancellationToken)
     {
         var row = new CsvRow(headers, map);
-        var fields = new string?[headers.Count];
+        var columns = headers.Count;
         // Sylvan numbers records; lines differ once a quoted field spans lines, so embedded newlines are counted.
         var extraLines = 0;
         while (true)
@@ -229,18 +229,17 @@ internal static class CsvUploadReader
             var lineNumber = 1 + csv.RowNumber + extraLines;
             extraLines += csv.GetRawRecordSpan().TrimEnd("\r\n").Count('\n');
             var count = csv.RowFieldCount;
+            // Fields are looked at in place (spans); the row reader makes strings only of the values it keeps.
             var blank = true;
-            for (var i = 0; i < fields.Length; i++)
+            for (var i = 0; i < columns && i < count && blank; i++)
             {
-                var value = i < count ? csv.GetString(i) : null;
-                fields[i] = value;
-                blank &= string.IsNullOrWhiteSpace(value);
+                blank = csv.GetFieldSpan(i).IsWhiteSpace();
             }
 
             var extraValues = false;
-            for (var i = fields.Length; i < count; i++)
+            for (var i = columns; i < count && !extraValues; i++)
             {
-                extraValues |= !csv.GetFieldSpan(i).IsWhiteSpace();
+                extraValues = !csv.GetFieldSpan(i).IsWhiteSpace();
             }
 
             if (blank && !extraValues)
@@ -251,11 +250,11 @@ internal static class CsvUploadReader
 
             if (extraValues)
             {
-                report.Reject(new Rejection(lineNumber, null, ErrorCodes.FieldCount, $"the row has {count} fields but the header has {fields.Length}; a delimiter inside a value needs quotes"));
+                report.Reject(new Rejection(lineNumber, null, ErrorCodes.FieldCount, $"the row has {count} fields but the header has {columns}; a delimiter inside a value needs quotes"));
                 continue;
             }
 
-            row.Reset(lineNumber, fields);
+            row.Reset(lineNumber, csv);
             reader.Read(row, buffer, report);
             if (buffer.ShouldFlush)
             {

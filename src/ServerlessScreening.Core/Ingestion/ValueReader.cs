@@ -157,29 +157,9 @@ public sealed class ValueReader
             return Parsed<LabValue>.Error(ErrorCodes.MissingValue, "the result value is empty");
         }
 
-        var span = text.AsSpan().Trim();
-        if (TryNumber(span, out var number))
+        if (TryNumericLabValue(text.AsSpan().Trim(), out var numeric))
         {
-            return Parsed<LabValue>.Ok(Facts.LabValue.Of(number));
-        }
-
-        var comparatorLength = span switch
-        {
-            ['<', '=', ..] or ['>', '=', ..] => 2,
-            ['<', ..] or ['>', ..] or ['≤', ..] or ['≥', ..] or ['＜', ..] or ['＞', ..] => 1,
-            _ => 0,
-        };
-        if (comparatorLength > 0 && TryNumber(span[comparatorLength..], out var bound))
-        {
-            var comparator = span[..comparatorLength].ToString() switch
-            {
-                "≤" => "<=",
-                "≥" => ">=",
-                "＜" => "<",
-                "＞" => ">",
-                var c => c,
-            };
-            return Parsed<LabValue>.Ok(Facts.LabValue.Censor(comparator, bound));
+            return Parsed<LabValue>.Ok(numeric);
         }
 
         // Symbols first ('-', '+-' lose their meaning once hyphens are folded away), then words.
@@ -197,6 +177,44 @@ public sealed class ValueReader
         return Parsed<LabValue>.Error(
             ErrorCodes.InvalidLabValue,
             $"result '{Clip(text)}' is not a number, a censored value (<x, >x) or a qualitative result (positive/negative, +/-, 阳性/阴性)");
+    }
+
+    /// <summary>
+    /// The numeric forms of <see cref="LabValue(string?)"/>, read from a trimmed span without allocating text: a number,
+    /// or a censored number (<c>&lt;0.1</c>, <c>&gt;= 5</c>, <c>≤</c>, <c>≥</c> and their full-width forms).
+    /// </summary>
+    public bool TryNumericLabValue(ReadOnlySpan<char> trimmed, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LabValue? value)
+    {
+        value = null;
+        if (TryNumber(trimmed, out var number))
+        {
+            value = Facts.LabValue.Of(number);
+            return true;
+        }
+
+        var comparatorLength = trimmed switch
+        {
+            ['<', '=', ..] or ['>', '=', ..] => 2,
+            ['<', ..] or ['>', ..] or ['≤', ..] or ['≥', ..] or ['＜', ..] or ['＞', ..] => 1,
+            _ => 0,
+        };
+        if (comparatorLength > 0 && TryNumber(trimmed[comparatorLength..], out var bound))
+        {
+            var comparator = trimmed[..comparatorLength] switch
+            {
+                "<=" => "<=",
+                ">=" => ">=",
+                "<" or "＜" => "<",
+                ">" or "＞" => ">",
+                "≤" => "<=",
+                "≥" => ">=",
+                _ => throw new System.Diagnostics.UnreachableException("the comparator patterns above are the only prefixes matched"),
+            };
+            value = Facts.LabValue.Censor(comparator, bound);
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>
