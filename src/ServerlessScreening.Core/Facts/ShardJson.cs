@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -5,16 +8,23 @@ namespace ServerlessScreening.Facts;
 
 /// <summary>
 /// The storage format of patient shards. Shards are internal (not a contract others read) and written once per
-/// patient per upload, millions of times for a large export, so they use System.Text.Json with source-generated
-/// serialization instead of the reflection-based serializer of the published contracts: no reflection, far fewer
-/// allocations per fact. Names are camelCase and nulls omitted, like the contracts.
+/// patient per upload, millions of facts for a large export. Names are camelCase and nulls omitted, like the
+/// contracts; enums are written as their names.
+/// <para>
+/// Reading uses System.Text.Json with source-generated metadata (<see cref="ShardJsonContext"/>). Writing is by
+/// hand with a <see cref="Utf8JsonWriter"/> (<see cref="ShardJsonWriter"/>): the same bytes the source-generated
+/// serializer writes (a test holds the two equal), without its per-property converter dispatch.
+/// </para>
 /// </summary>
 public static class ShardJson
 {
-    public static byte[] Serialize(PatientShard shard) => JsonSerializer.SerializeToUtf8Bytes(shard, ShardJsonContext.Default.PatientShard);
+    public static byte[] Serialize(PatientShard shard) => ShardJsonWriter.Serialize(shard);
 
     public static PatientShard Deserialize(ReadOnlySpan<byte> utf8) =>
         JsonSerializer.Deserialize(utf8, ShardJsonContext.Default.PatientShard) ?? throw new JsonException("A shard blob holds null.");
+
+    /// <summary>The source-generated serializer the hand-written one must match byte for byte; for tests.</summary>
+    internal static byte[] SerializeGenerated(PatientShard shard) => JsonSerializer.SerializeToUtf8Bytes(shard, ShardJsonContext.Default.PatientShard);
 }
 
 [JsonSourceGenerationOptions(
@@ -24,3 +34,356 @@ public static class ShardJson
     GenerationMode = JsonSourceGenerationMode.Default)]
 [JsonSerializable(typeof(PatientShard))]
 internal sealed partial class ShardJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// Writes a <see cref="PatientShard"/> exactly as <see cref="ShardJsonContext"/> does: properties in declaration
+/// order, camelCase names, null properties left out (false and zero are written), strings escaped by the default
+/// encoder, enums by name, dates as <c>yyyy-MM-dd</c>, times and offsets in the constant ("c") format.
+/// A property added to a fact type must be added here too; the equality test fails until it is.
+/// </summary>
+internal static class ShardJsonWriter
+{
+    private static readonly JsonEncodedText Schema = JsonEncodedText.Encode("schema");
+    private static readonly JsonEncodedText SiteId = JsonEncodedText.Encode("siteId");
+    private static readonly JsonEncodedText PatientId = JsonEncodedText.Encode("patientId");
+    private static readonly JsonEncodedText Upload = JsonEncodedText.Encode("upload");
+    private static readonly JsonEncodedText Part = JsonEncodedText.Encode("part");
+    private static readonly JsonEncodedText DemographicsName = JsonEncodedText.Encode("demographics");
+    private static readonly JsonEncodedText Labs = JsonEncodedText.Encode("labs");
+    private static readonly JsonEncodedText Medications = JsonEncodedText.Encode("medications");
+    private static readonly JsonEncodedText Clinical = JsonEncodedText.Encode("clinical");
+
+    private static readonly JsonEncodedText SexName = JsonEncodedText.Encode("sex");
+    private static readonly JsonEncodedText BirthDate = JsonEncodedText.Encode("birthDate");
+    private static readonly JsonEncodedText ScreeningDate = JsonEncodedText.Encode("screeningDate");
+    private static readonly JsonEncodedText ConsentDate = JsonEncodedText.Encode("consentDate");
+    private static readonly JsonEncodedText RandomizationDate = JsonEncodedText.Encode("randomizationDate");
+    private static readonly JsonEncodedText ChildbearingPotential = JsonEncodedText.Encode("childbearingPotential");
+
+    private static readonly JsonEncodedText TestId = JsonEncodedText.Encode("testId");
+    private static readonly JsonEncodedText CollectedAt = JsonEncodedText.Encode("collectedAt");
+    private static readonly JsonEncodedText Code = JsonEncodedText.Encode("code");
+    private static readonly JsonEncodedText CodeSystem = JsonEncodedText.Encode("codeSystem");
+    private static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
+    private static readonly JsonEncodedText Unit = JsonEncodedText.Encode("unit");
+    private static readonly JsonEncodedText UnitRecognized = JsonEncodedText.Encode("unitRecognized");
+    private static readonly JsonEncodedText RawValue = JsonEncodedText.Encode("rawValue");
+    private static readonly JsonEncodedText RawUnit = JsonEncodedText.Encode("rawUnit");
+    private static readonly JsonEncodedText Conversion = JsonEncodedText.Encode("conversion");
+    private static readonly JsonEncodedText ReferenceLow = JsonEncodedText.Encode("referenceLow");
+    private static readonly JsonEncodedText ReferenceHigh = JsonEncodedText.Encode("referenceHigh");
+    private static readonly JsonEncodedText Flag = JsonEncodedText.Encode("flag");
+    private static readonly JsonEncodedText Specimen = JsonEncodedText.Encode("specimen");
+    private static readonly JsonEncodedText SourceName = JsonEncodedText.Encode("source");
+
+    private static readonly JsonEncodedText Kind = JsonEncodedText.Encode("kind");
+    private static readonly JsonEncodedText Number = JsonEncodedText.Encode("number");
+    private static readonly JsonEncodedText Comparator = JsonEncodedText.Encode("comparator");
+    private static readonly JsonEncodedText Result = JsonEncodedText.Encode("result");
+    private static readonly JsonEncodedText Grade = JsonEncodedText.Encode("grade");
+
+    private static readonly JsonEncodedText Date = JsonEncodedText.Encode("date");
+    private static readonly JsonEncodedText Time = JsonEncodedText.Encode("time");
+    private static readonly JsonEncodedText Offset = JsonEncodedText.Encode("offset");
+
+    private static readonly JsonEncodedText DrugName = JsonEncodedText.Encode("drugName");
+    private static readonly JsonEncodedText Ingredient = JsonEncodedText.Encode("ingredient");
+    private static readonly JsonEncodedText Classes = JsonEncodedText.Encode("classes");
+    private static readonly JsonEncodedText Dose = JsonEncodedText.Encode("dose");
+    private static readonly JsonEncodedText DoseUnit = JsonEncodedText.Encode("doseUnit");
+    private static readonly JsonEncodedText Frequency = JsonEncodedText.Encode("frequency");
+    private static readonly JsonEncodedText Route = JsonEncodedText.Encode("route");
+    private static readonly JsonEncodedText Start = JsonEncodedText.Encode("start");
+    private static readonly JsonEncodedText End = JsonEncodedText.Encode("end");
+    private static readonly JsonEncodedText Status = JsonEncodedText.Encode("status");
+
+    private static readonly JsonEncodedText Type = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText Ongoing = JsonEncodedText.Encode("ongoing");
+
+    private static readonly JsonEncodedText Blob = JsonEncodedText.Encode("blob");
+    private static readonly JsonEncodedText Line = JsonEncodedText.Encode("line");
+
+    // One buffer and writer per thread, reused: shards of one flush are serialized concurrently.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    public static byte[] Serialize(PatientShard shard)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        WriteShard(writer, shard);
+        writer.Flush();
+        // Every byte of the array is overwritten by the copy, so it need not be zeroed first.
+        var bytes = GC.AllocateUninitializedArray<byte>(buffer.WrittenCount);
+        buffer.WrittenSpan.CopyTo(bytes);
+        if (buffer.Capacity > 1024 * 1024)
+        {
+            // A rare huge shard must not pin its buffer to the thread for the life of the process.
+            t_buffer = null;
+            t_writer = null;
+        }
+
+        return bytes;
+    }
+
+    private static void WriteShard(Utf8JsonWriter writer, PatientShard shard)
+    {
+        writer.WriteStartObject();
+        WriteString(writer, Schema, shard.Schema);
+        WriteString(writer, SiteId, shard.SiteId);
+        WriteString(writer, PatientId, shard.PatientId);
+        WriteString(writer, Upload, shard.Upload);
+        writer.WriteNumber(Part, shard.Part);
+        WriteList(writer, DemographicsName, shard.Demographics, WriteDemographics);
+        WriteList(writer, Labs, shard.Labs, WriteLab);
+        WriteList(writer, Medications, shard.Medications, WriteMedication);
+        WriteList(writer, Clinical, shard.Clinical, WriteClinical);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteDemographics(Utf8JsonWriter writer, Demographics fact)
+    {
+        writer.WriteStartObject();
+        if (fact.Sex is { } sex)
+        {
+            writer.WritePropertyName(SexName);
+            WriteEnum(writer, sex);
+        }
+
+        WriteDate(writer, BirthDate, fact.BirthDate);
+        WriteDate(writer, ScreeningDate, fact.ScreeningDate);
+        WriteDate(writer, ConsentDate, fact.ConsentDate);
+        WriteDate(writer, RandomizationDate, fact.RandomizationDate);
+        if (fact.ChildbearingPotential is { } childbearing)
+        {
+            writer.WriteBoolean(ChildbearingPotential, childbearing);
+        }
+
+        WriteSource(writer, fact.Source);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteLab(Utf8JsonWriter writer, LabResult fact)
+    {
+        writer.WriteStartObject();
+        WriteString(writer, TestId, fact.TestId);
+        writer.WritePropertyName(CollectedAt);
+        WriteTimestamp(writer, fact.CollectedAt);
+        WriteString(writer, Code, fact.Code);
+        WriteString(writer, CodeSystem, fact.CodeSystem);
+        WriteString(writer, Name, fact.Name);
+        if (fact.Value is { } value)
+        {
+            writer.WritePropertyName(Value);
+            WriteLabValue(writer, value);
+        }
+
+        WriteString(writer, Unit, fact.Unit);
+        writer.WriteBoolean(UnitRecognized, fact.UnitRecognized);
+        WriteString(writer, RawValue, fact.RawValue);
+        WriteString(writer, RawUnit, fact.RawUnit);
+        WriteString(writer, Conversion, fact.Conversion);
+        WriteNumber(writer, ReferenceLow, fact.ReferenceLow);
+        WriteNumber(writer, ReferenceHigh, fact.ReferenceHigh);
+        WriteString(writer, Flag, fact.Flag);
+        WriteString(writer, Specimen, fact.Specimen);
+        WriteSource(writer, fact.Source);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteLabValue(Utf8JsonWriter writer, LabValue value)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName(Kind);
+        WriteEnum(writer, value.Kind);
+        WriteNumber(writer, Number, value.Number);
+        WriteString(writer, Comparator, value.Comparator);
+        if (value.Result is { } result)
+        {
+            writer.WritePropertyName(Result);
+            WriteEnum(writer, result);
+        }
+
+        WriteString(writer, Grade, value.Grade);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteMedication(Utf8JsonWriter writer, MedicationRecord fact)
+    {
+        writer.WriteStartObject();
+        WriteString(writer, DrugName, fact.DrugName);
+        WriteString(writer, Ingredient, fact.Ingredient);
+        if (fact.Classes is { } classes)
+        {
+            writer.WriteStartArray(Classes);
+            foreach (var drugClass in classes)
+            {
+                if (drugClass is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    writer.WriteStringValue(drugClass);
+                }
+            }
+
+            writer.WriteEndArray();
+        }
+
+        WriteString(writer, Code, fact.Code);
+        WriteString(writer, CodeSystem, fact.CodeSystem);
+        WriteNumber(writer, Dose, fact.Dose);
+        WriteString(writer, DoseUnit, fact.DoseUnit);
+        WriteString(writer, Frequency, fact.Frequency);
+        WriteString(writer, Route, fact.Route);
+        WriteDate(writer, Start, fact.Start);
+        WriteDate(writer, End, fact.End);
+        WriteString(writer, Status, fact.Status);
+        WriteSource(writer, fact.Source);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteClinical(Utf8JsonWriter writer, ClinicalFact fact)
+    {
+        writer.WriteStartObject();
+        WriteString(writer, Type, fact.Type);
+        WriteDate(writer, Date, fact.Date);
+        WriteDate(writer, End, fact.End);
+        writer.WriteBoolean(Ongoing, fact.Ongoing);
+        WriteString(writer, CodeSystem, fact.CodeSystem);
+        WriteString(writer, Code, fact.Code);
+        WriteString(writer, Name, fact.Name);
+        WriteString(writer, Value, fact.Value);
+        WriteSource(writer, fact.Source);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteTimestamp(Utf8JsonWriter writer, Timestamp timestamp)
+    {
+        writer.WriteStartObject();
+        WriteDate(writer, Date, timestamp.Date);
+        if (timestamp.Time is { } time)
+        {
+            WriteTimeSpan(writer, Time, time.ToTimeSpan());
+        }
+
+        if (timestamp.Offset is { } offset)
+        {
+            WriteTimeSpan(writer, Offset, offset);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteSource(Utf8JsonWriter writer, SourceRef? source)
+    {
+        if (source is null)
+        {
+            return;
+        }
+
+        writer.WriteStartObject(SourceName);
+        WriteString(writer, Blob, source.Blob);
+        writer.WriteNumber(Line, source.Line);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteList<T>(Utf8JsonWriter writer, JsonEncodedText name, List<T>? items, Action<Utf8JsonWriter, T> write)
+        where T : class
+    {
+        if (items is null)
+        {
+            return;
+        }
+
+        writer.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            if (item is null)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                write(writer, item);
+            }
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteString(Utf8JsonWriter writer, JsonEncodedText name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, JsonEncodedText name, decimal? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+    }
+
+    private static void WriteDate(Utf8JsonWriter writer, JsonEncodedText name, DateOnly? value)
+    {
+        if (value is not { } date)
+        {
+            return;
+        }
+
+        Span<byte> text = stackalloc byte[10];
+        if (!date.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException("a date did not fit yyyy-MM-dd");
+        }
+
+        writer.WriteString(name, text[..written]);
+    }
+
+    // The constant format, [-][d.]hh:mm:ss[.fffffff], as System.Text.Json writes TimeOnly and TimeSpan.
+    private static void WriteTimeSpan(Utf8JsonWriter writer, JsonEncodedText name, TimeSpan value)
+    {
+        Span<byte> text = stackalloc byte[26];
+        if (!Utf8Formatter.TryFormat(value, text, out var written, 'c'))
+        {
+            throw new InvalidOperationException("a time did not fit its constant format");
+        }
+
+        writer.WriteString(name, text[..written]);
+    }
+
+    // By name, as JsonStringEnumConverter writes a defined value; an undefined value is written as its number, as it does.
+    private static void WriteEnum<TEnum>(Utf8JsonWriter writer, TEnum value)
+        where TEnum : struct, Enum
+    {
+        if (EnumNames<TEnum>.TryGet(value, out var name))
+        {
+            writer.WriteStringValue(name);
+        }
+        else
+        {
+            writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static class EnumNames<TEnum>
+        where TEnum : struct, Enum
+    {
+        private static readonly Dictionary<TEnum, JsonEncodedText> Names =
+            Enum.GetValues<TEnum>().Distinct().ToDictionary(v => v, v => JsonEncodedText.Encode(v.ToString()));
+
+        public static bool TryGet(TEnum value, out JsonEncodedText name) => Names.TryGetValue(value, out name);
+    }
+}
