@@ -190,20 +190,29 @@ public sealed class LabRowReader(ReadContext context) : IRowReader
             return;
         }
 
-        // Numbers and censored numbers, nearly every result, are read in place; anything else goes through the
-        // general reader as a string.
+        // Numbers and censored numbers, nearly every result, are read in place and made into a lab value once, in
+        // the unit the result keeps; anything else goes through the general reader as a string.
         var valueText = row.Span(columns.Value);
-        var value = context.Values.TryNumericLabValue(valueText, out var numeric)
-            ? Parsed<LabValue>.Ok(numeric)
-            : context.Values.LabValue(row.String(columns.Value));
-        if (!value.IsOk)
+        LabValue? other = null;
+        if (!context.Values.TryNumericLabValue(valueText, out var numeric))
         {
-            report.Reject(row.Reject("value", value.ErrorCode!, value.Message!));
-            return;
+            var parsed = context.Values.LabValue(row.String(columns.Value));
+            if (!parsed.IsOk)
+            {
+                report.Reject(row.Reject("value", parsed.ErrorCode!, parsed.Message!));
+                return;
+            }
+
+            other = parsed.Value!;
         }
 
         var identity = new LabIdentity(collectedAt, code, system ?? (code is not null && test.Loinc.Count > 0 && context.Labs.FindByLoinc(code) is not null ? "LOINC" : null), name, context.Source(row.Line), row.Shared(columns.Flag), row.Shared(columns.Specimen));
-        var lab = _normalizer.Normalize(test, value.Value!, valueText, row.Shared(columns.Unit), row.Shared(columns.ReferenceRange), identity, out var unitProblem);
+        var unit = row.Shared(columns.Unit);
+        var range = row.Shared(columns.ReferenceRange);
+        string? unitProblem;
+        var lab = other is null
+            ? _normalizer.Normalize(test, numeric, valueText, unit, range, identity, out unitProblem)
+            : _normalizer.Normalize(test, other, valueText, unit, range, identity, out unitProblem);
         if (unitProblem is not null)
         {
             report.Warn(ErrorCodes.UnitNotRecognised, unitProblem, row.Line);

@@ -69,19 +69,41 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
             return Build(test, identity, value, rawUnit, unitRecognized: true, rawValue.ToString(), rawUnit: null, conversion: null, low: null, high: null);
         }
 
+        return NormalizeNumber(test, value, default, rawValue, rawUnit, referenceRange, identity, out unitProblem);
+    }
+
+    /// <summary>
+    /// <see cref="Normalize(LabTestDefinition, LabValue, ReadOnlySpan{char}, string?, string?, in LabIdentity, out string?)"/>
+    /// for a number or censored number as read: its <see cref="LabValue"/> is made once, in the unit the result keeps.
+    /// </summary>
+    public LabResult Normalize(LabTestDefinition test, NumericResult value, ReadOnlySpan<char> rawValue, string? rawUnit, string? referenceRange, in LabIdentity identity, out string? unitProblem)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        return NormalizeNumber(test, null, value, rawValue, rawUnit, referenceRange, identity, out unitProblem);
+    }
+
+    /// <summary>A numeric result: <paramref name="parsed"/> when the caller has it as a lab value, otherwise <paramref name="numeric"/>.</summary>
+    private LabResult NormalizeNumber(LabTestDefinition test, LabValue? parsed, NumericResult numeric, ReadOnlySpan<char> rawValue, string? rawUnit, string? referenceRange, in LabIdentity identity, out string? unitProblem)
+    {
+        unitProblem = null;
         var units = UnitsOf(test, rawUnit, referenceRange);
         if (units.Conversion is not { } conversion)
         {
             unitProblem = units.Problem;
-            return Build(test, identity, value, rawUnit, unitRecognized: false, rawValue.ToString(), rawUnit, conversion: null, low: null, high: null);
+            return Build(test, identity, parsed ?? numeric.ToLabValue(), rawUnit, unitRecognized: false, rawValue.ToString(), rawUnit, conversion: null, low: null, high: null);
         }
 
         if (conversion.IsIdentity && units.SameSpelling)
         {
-            return Build(test, identity, value, units.CanonicalUnit, unitRecognized: true, rawValue: null, rawUnit: null, conversion: null, units.Low, units.High);
+            return Build(test, identity, parsed ?? numeric.ToLabValue(), units.CanonicalUnit, unitRecognized: true, rawValue: null, rawUnit: null, conversion: null, units.Low, units.High);
         }
 
-        var converted = value.Number is { } number ? value with { Number = Round(conversion.Apply(number)) } : value;
+        var converted = parsed switch
+        {
+            null => numeric.ToLabValue(Round(conversion.Apply(numeric.Number))),
+            { Number: { } number } => parsed with { Number = Round(conversion.Apply(number)) },
+            _ => parsed,
+        };
         return Build(test, identity, converted, units.CanonicalUnit, unitRecognized: true, rawValue.ToString(), rawUnit, units.Description, units.Low, units.High);
     }
 

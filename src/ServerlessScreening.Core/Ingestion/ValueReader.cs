@@ -4,6 +4,18 @@ using ServerlessScreening.Facts;
 
 namespace ServerlessScreening.Ingestion;
 
+/// <summary>
+/// A numeric result as read from a field: a number, or a censored number when <see cref="Comparator"/> is set. Kept as a
+/// value until normalisation has its final number, so a converted result is made into a <see cref="LabValue"/> once.
+/// </summary>
+public readonly record struct NumericResult(decimal Number, string? Comparator)
+{
+    public LabValue ToLabValue() => ToLabValue(Number);
+
+    /// <summary>The lab value of the same kind and comparator with <paramref name="number"/>, e.g. the number in another unit.</summary>
+    public LabValue ToLabValue(decimal number) => Comparator is null ? LabValue.Of(number) : LabValue.Censor(Comparator, number);
+}
+
 /// <summary>Reads numbers, lab result values, sex and yes/no answers as sites export them.</summary>
 public sealed class ValueReader
 {
@@ -159,7 +171,7 @@ public sealed class ValueReader
 
         if (TryNumericLabValue(text.AsSpan().Trim(), out var numeric))
         {
-            return Parsed<LabValue>.Ok(numeric);
+            return Parsed<LabValue>.Ok(numeric.ToLabValue());
         }
 
         // Symbols first ('-', '+-' lose their meaning once hyphens are folded away), then words.
@@ -183,12 +195,12 @@ public sealed class ValueReader
     /// The numeric forms of <see cref="LabValue(string?)"/>, read from a trimmed span without allocating text: a number,
     /// or a censored number (<c>&lt;0.1</c>, <c>&gt;= 5</c>, <c>≤</c>, <c>≥</c> and their full-width forms).
     /// </summary>
-    public bool TryNumericLabValue(ReadOnlySpan<char> trimmed, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LabValue? value)
+    public bool TryNumericLabValue(ReadOnlySpan<char> trimmed, out NumericResult value)
     {
-        value = null;
+        value = default;
         if (TryNumber(trimmed, out var number))
         {
-            value = Facts.LabValue.Of(number);
+            value = new NumericResult(number, null);
             return true;
         }
 
@@ -210,7 +222,7 @@ public sealed class ValueReader
                 "≥" => ">=",
                 _ => throw new System.Diagnostics.UnreachableException("the comparator patterns above are the only prefixes matched"),
             };
-            value = Facts.LabValue.Censor(comparator, bound);
+            value = new NumericResult(bound, comparator);
             return true;
         }
 
