@@ -76,13 +76,23 @@ public sealed record PatientRecord
     /// <summary>The union of declared coverage for a category, as disjoint closed ranges (adjacent days merge).</summary>
     public IReadOnlyList<DateRange> CoverageOf(string category)
     {
-        var ranges = Coverage
-            .Where(c => c.Categories.Contains(category, StringComparer.Ordinal))
-            .Select(c => c.Period)
-            .OrderBy(r => r.From)
-            .ToList();
-        var merged = new List<DateRange>();
-        foreach (var range in ranges)
+        // In declaration order, then by start; declarations starting on the same day keep their order.
+        var ranges = new List<(DateRange Period, int Position)>();
+        foreach (var declaration in Coverage)
+        {
+            foreach (var declared in declaration.Categories)
+            {
+                if (string.Equals(declared, category, StringComparison.Ordinal))
+                {
+                    ranges.Add((declaration.Period, ranges.Count));
+                    break;
+                }
+            }
+        }
+
+        ranges.Sort(static (a, b) => a.Period.From != b.Period.From ? a.Period.From.CompareTo(b.Period.From) : a.Position.CompareTo(b.Position));
+        var merged = new List<DateRange>(ranges.Count);
+        foreach (var (range, _) in ranges)
         {
             if (merged.Count > 0 && range.From.DayNumber <= merged[^1].To.DayNumber + 1)
             {

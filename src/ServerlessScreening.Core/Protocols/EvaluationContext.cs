@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
 using ServerlessScreening.Facts;
-using ServerlessScreening.Ingestion;
 using ServerlessScreening.Verdicts;
 using ServerlessScreening.Vocabulary;
 
@@ -34,22 +32,42 @@ public sealed record ScreeningDefaults(DateOnly DeploymentDefault, IReadOnlyDict
 /// <summary>What every rule sees: the patient's facts, the anchor dates and agreed demographics, and the vocabularies.</summary>
 public sealed class EvaluationContext
 {
+    /// <summary>A context that indexes every test the patient has results of.</summary>
     public EvaluationContext(PatientRecord patient, ScreeningDefaults defaults, LabCatalog labs, DrugCatalog drugs)
+        : this(patient, defaults, labs, drugs, LabTestIndex.Of(TestsOf(patient)))
+    {
+    }
+
+    /// <summary>
+    /// A context that indexes only the tests in <paramref name="tests"/>, which must hold every test a rule asks for
+    /// (<see cref="ScreeningEngine"/> passes the tests its protocol names).
+    /// </summary>
+    public EvaluationContext(PatientRecord patient, ScreeningDefaults defaults, LabCatalog labs, DrugCatalog drugs, LabTestIndex tests)
     {
         ArgumentNullException.ThrowIfNull(patient);
         ArgumentNullException.ThrowIfNull(defaults);
+        ArgumentNullException.ThrowIfNull(tests);
         Patient = patient;
         Labs = labs;
         Drugs = drugs;
-        Sex = Agree(patient.Demographics, d => d.Sex, d => d.Sex?.ToString().ToLowerInvariant(), "sex");
-        BirthDate = Agree(patient.Demographics, d => d.BirthDate, d => d.BirthDate is { } b ? IsoDates.Format(b) : null, "birth_date");
-        ChildbearingPotential = Agree(patient.Demographics, d => d.ChildbearingPotential, d => d.ChildbearingPotential is { } c ? (c ? "yes" : "no") : null, "childbearing_potential");
+        _tests = tests;
+        var demographics = patient.Demographics;
+        Sex = Agree(demographics, static d => d.Sex, static d => d.Sex?.ToString().ToLowerInvariant(), "sex");
+        BirthDate = Agree(demographics, static d => d.BirthDate, static d => d.BirthDate is { } b ? IsoDate.Format(b) : null, "birth_date");
+        ChildbearingPotential = Agree(demographics, static d => d.ChildbearingPotential, static d => d.ChildbearingPotential is { } c ? (c ? "yes" : "no") : null, "childbearing_potential");
 
         // Several uploads may state a screening date; the latest stated wins, so a re-screen supersedes an earlier one.
-        var screening = patient.Demographics.Where(d => d.ScreeningDate is not null).OrderByDescending(d => d.ScreeningDate).FirstOrDefault();
-        if (screening is not null)
+        DateOnly? screening = null, consent = null, randomization = null;
+        foreach (var row in demographics)
         {
-            ScreeningDate = screening.ScreeningDate!.Value;
+            screening = Later(screening, row.ScreeningDate);
+            consent = Later(consent, row.ConsentDate);
+            randomization = Later(randomization, row.RandomizationDate);
+        }
+
+        if (screening is { } stated)
+        {
+            ScreeningDate = stated;
             ScreeningDateSource = "uploaded patient data";
         }
         else
@@ -57,40 +75,78 @@ public sealed class EvaluationContext
             (ScreeningDate, ScreeningDateSource) = defaults.For(patient.SiteId);
         }
 
-        // One dictionary look-up per result: test ids are strings, and hashing them is most of the cost of the index.
-        _labsByTest = new Dictionary<string, List<LabResult>>(StringComparer.Ordinal);
-        foreach (var lab in patient.Labs)
-        {
-            ref var ofTest = ref CollectionsMarshal.GetValueRefOrAddDefault(_labsByTest, lab.TestId, out _);
-            (ofTest ??= []).Add(lab);
-        }
-
-        ConsentDate = patient.Demographics.Where(d => d.ConsentDate is not null).Select(d => d.ConsentDate!.Value).DefaultIfEmpty(ScreeningDate).Max();
-        RandomizationDate = patient.Demographics.Where(d => d.RandomizationDate is not null).Select(d => d.RandomizationDate!.Value).DefaultIfEmpty(ScreeningDate).Max();
+        ConsentDate = consent ?? ScreeningDate;
+        RandomizationDate = randomization ?? ScreeningDate;
+        _labs = new PatientLabs(patient.Labs, tests);
     }
 
-    private readonly Dictionary<string, List<LabResult>> _labsByTest;
-    private readonly HashSet<string> _sorted = new(StringComparer.Ordinal);
+    private readonly LabTestIndex _tests;
+    private readonly PatientLabs _labs;
+    private List<(string Category, IReadOnlyList<DateRange> Ranges)>? _coverage;
 
     public PatientRecord Patient { get; }
 
+    /// <summary>The patient's results of one test, most recent first (<see cref="Rules.LabQuery.MostRecentFirst"/>).</summary>
+    public ReadOnlySpan<LabResult> LabsOf(string testId) => LabsOf(testId, new DateRange(DateOnly.MinValue, DateOnly.MaxValue));
+
+    /// <summary>The patient's results of one test inside a window, most recent first.</summary>
+    public ReadOnlySpan<LabResult> LabsOf(string testId, DateRange window) =>
+        _tests.TryGetSlot(testId, out var slot) ? _labs.InWindow(slot, window, out _) : [];
+
     /// <summary>
-    /// The patient's results of one test, most recent first (<see cref="Rules.LabQuery.MostRecentFirst"/>). Indexed once
-    /// per evaluation and sorted on first use, because many rules ask for the same tests.
+    /// The patient's results of several tests inside a window, most recent first across the tests. A test listed
+    /// twice contributes its results twice.
     /// </summary>
-    public IReadOnlyList<LabResult> LabsOf(string testId)
+    public ReadOnlySpan<LabResult> LabsOf(IReadOnlyList<string> testIds, DateRange window)
     {
-        if (!_labsByTest.TryGetValue(testId, out var labs))
+        ArgumentNullException.ThrowIfNull(testIds);
+        if (testIds.Count == 1)
         {
-            return [];
+            return LabsOf(testIds[0], window);
         }
 
-        if (_sorted.Add(testId))
+        Span<int> slots = testIds.Count <= 16 ? stackalloc int[testIds.Count] : new int[testIds.Count];
+        var known = 0;
+        foreach (var testId in testIds)
         {
-            CollectionsMarshal.AsSpan(labs).Sort(default(Rules.LabQuery.MostRecentFirstOrder));
+            if (_tests.TryGetSlot(testId, out var slot))
+            {
+                slots[known++] = slot;
+            }
         }
 
-        return labs;
+        return _labs.InWindow(slots[..known], window);
+    }
+
+    /// <summary>The patient's declared coverage of a category (<see cref="PatientRecord.CoverageOf"/>), worked out once per evaluation.</summary>
+    public IReadOnlyList<DateRange> CoverageOf(string category)
+    {
+        _coverage ??= [];
+        foreach (var (known, ranges) in _coverage)
+        {
+            if (string.Equals(known, category, StringComparison.Ordinal))
+            {
+                return ranges;
+            }
+        }
+
+        var merged = Patient.CoverageOf(category);
+        _coverage.Add((category, merged));
+        return merged;
+    }
+
+    /// <summary>True when the declared coverage of a category spans every day of <paramref name="window"/> (<see cref="PatientRecord.IsCovered"/>).</summary>
+    public bool IsCovered(string category, DateRange window)
+    {
+        foreach (var range in CoverageOf(category))
+        {
+            if (range.Covers(window))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public LabCatalog Labs { get; }
@@ -131,18 +187,45 @@ public sealed class EvaluationContext
         return years;
     }
 
-    private static Agreed<T> Agree<T>(IEnumerable<Demographics> rows, Func<Demographics, T?> field, Func<Demographics, string?> text, string name)
+    private static IEnumerable<string> TestsOf(PatientRecord patient)
+    {
+        ArgumentNullException.ThrowIfNull(patient);
+        return patient.Labs.Select(l => l.TestId);
+    }
+
+    private static DateOnly? Later(DateOnly? current, DateOnly? stated) =>
+        stated is { } date && (current is null || date > current.Value) ? date : current;
+
+    /// <summary>The first row that states the field gives the value and evidence; any row stating another value is a contradiction.</summary>
+    private static Agreed<T> Agree<T>(IReadOnlyList<Demographics> rows, Func<Demographics, T?> field, Func<Demographics, string?> text, string name)
         where T : struct
     {
-        var stated = rows.Where(r => field(r) is not null).ToList();
-        if (stated.Count == 0)
+        Demographics? first = null;
+        Demographics? different = null;
+        foreach (var row in rows)
+        {
+            if (field(row) is not { } value)
+            {
+                continue;
+            }
+
+            if (first is null)
+            {
+                first = row;
+            }
+            else if (!EqualityComparer<T>.Default.Equals(value, field(first)!.Value))
+            {
+                different = row;
+                break;
+            }
+        }
+
+        if (first is null)
         {
             return new Agreed<T>(null, null, null);
         }
 
-        var first = stated[0];
         var evidence = EvidenceOf.Demographics(first, name, text(first));
-        var different = stated.FirstOrDefault(r => !EqualityComparer<T?>.Default.Equals(field(r), field(first)));
         if (different is null)
         {
             return new Agreed<T>(field(first), evidence, null);

@@ -30,19 +30,34 @@ public static class EvidenceOf
     {
         ArgumentNullException.ThrowIfNull(medication);
         var period = medication.End is { } end
-            ? (end == medication.Start ? "single administration" : $"until {IsoDates.Format(end)}")
+            ? (end == medication.Start ? "single administration" : $"until {IsoDate.Format(end)}")
             : "ongoing";
         return new Evidence
         {
             Source = medication.Source.Blob,
             Line = medication.Source.Line,
-            Date = IsoDates.Format(medication.Start),
+            Date = IsoDate.Format(medication.Start),
             Code = medication.Code,
             Name = medication.Ingredient is null ? medication.DrugName : $"{medication.DrugName} ({medication.Ingredient})",
             Value = medication.Dose,
             Unit = medication.DoseUnit,
-            Note = string.Join("; ", new[] { period, medication.Route, medication.Frequency, note }.Where(s => !string.IsNullOrEmpty(s))),
+            Note = JoinPresent(period, medication.Route, medication.Frequency, note),
         };
+    }
+
+    /// <summary>The texts that are neither null nor empty, joined with "; ".</summary>
+    private static string JoinPresent(string first, string? second, string? third, string? fourth)
+    {
+        var text = first;
+        foreach (var part in (ReadOnlySpan<string?>)[second, third, fourth])
+        {
+            if (!string.IsNullOrEmpty(part))
+            {
+                text = text.Length == 0 ? part : string.Concat(text, "; ", part);
+            }
+        }
+
+        return text;
     }
 
     public static Evidence Clinical(ClinicalFact fact, string? note = null)
@@ -52,7 +67,7 @@ public static class EvidenceOf
         {
             Source = fact.Source.Blob,
             Line = fact.Source.Line,
-            Date = IsoDates.Format(fact.Date),
+            Date = IsoDate.Format(fact.Date),
             Code = fact.Code is null ? null : (fact.CodeSystem is null ? fact.Code : $"{fact.CodeSystem} {fact.Code}"),
             Name = fact.Name ?? fact.Type,
             Value = fact.Value,

@@ -1,5 +1,4 @@
 using ServerlessScreening.Facts;
-using ServerlessScreening.Ingestion;
 using ServerlessScreening.Verdicts;
 using ServerlessScreening.Vocabulary;
 
@@ -21,11 +20,20 @@ public sealed class ScreeningEngine(ProtocolDefinition protocol, LabCatalog labs
     public IReadOnlySet<string> CoverageCategories { get; } =
         protocol.Criteria.SelectMany(c => c.Rule.CoverageCategories()).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>The lab tests the protocol's rules read: only these are indexed for an evaluation.</summary>
+    private readonly LabTestIndex _tests = LabTestIndex.Of(protocol.Criteria.SelectMany(c => c.Rule.LabTests()));
+
+    private readonly ProtocolRef _protocolRef = new(protocol.Id, protocol.Version, protocol.Sha256);
+
+    /// <summary>What the rules of this protocol see for one patient; <see cref="Evaluate"/> builds one per call.</summary>
+    public EvaluationContext CreateContext(PatientRecord patient, ScreeningDefaults defaults) => new(patient, defaults, labs, drugs, _tests);
+
     public Verdict Evaluate(PatientRecord patient, ScreeningDefaults defaults)
     {
         ArgumentNullException.ThrowIfNull(patient);
-        var context = new EvaluationContext(patient, defaults, labs, drugs);
-        var criteria = Protocol.Criteria.Select(criterion =>
+        var context = CreateContext(patient, defaults);
+        var criteria = new List<CriterionVerdict>(Protocol.Criteria.Count);
+        foreach (var criterion in Protocol.Criteria)
         {
             var result = criterion.Rule.Evaluate(context);
             if (result.Status == CriterionStatus.Confirm)
@@ -33,23 +41,23 @@ public sealed class ScreeningEngine(ProtocolDefinition protocol, LabCatalog labs
                 result = SiteConfirmation(criterion, result, context);
             }
 
-            return new CriterionVerdict
+            criteria.Add(new CriterionVerdict
             {
                 Id = criterion.Id,
                 Kind = criterion.Kind,
                 Status = result.Status,
                 Reason = result.Reason,
-                Evidence = result.Evidence.Distinct().ToList(),
+                Evidence = Distinct(result.Evidence),
                 Needs = result.Status is CriterionStatus.Unknown or CriterionStatus.Confirm ? result.Needs : null,
-            };
-        }).ToList();
+            });
+        }
 
         return new Verdict
         {
             SiteId = patient.SiteId,
             PatientId = patient.PatientId,
-            Protocol = new ProtocolRef(Protocol.Id, Protocol.Version, Protocol.Sha256),
-            ScreeningDate = IsoDates.Format(context.ScreeningDate),
+            Protocol = _protocolRef,
+            ScreeningDate = IsoDate.Format(context.ScreeningDate),
             ScreeningDateSource = context.ScreeningDateSource,
             Outcome = Outcomes.Of(criteria.Select(c => c.Status)),
             Criteria = criteria,
@@ -59,18 +67,48 @@ public sealed class ScreeningEngine(ProtocolDefinition protocol, LabCatalog labs
     }
 
     /// <summary>
+    /// Each piece of evidence once, in order of first appearance (a result can support several parts of a criterion).
+    /// Equality is the evidence record's own; comparing lines first only skips pairs that cannot be equal.
+    /// </summary>
+    private static IReadOnlyList<Evidence> Distinct(IReadOnlyList<Evidence> evidence)
+    {
+        if (evidence.Count > 16)
+        {
+            return evidence.Distinct(EvidenceByLine.Instance).ToList();
+        }
+
+        for (var i = 1; i < evidence.Count; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                if (evidence[i].Line == evidence[j].Line && evidence[i].Equals(evidence[j]))
+                {
+                    return evidence.Distinct(EvidenceByLine.Instance).ToList();
+                }
+            }
+        }
+
+        return evidence;
+    }
+
+    /// <summary>The evidence record's equality, hashed by line alone, which is cheap and agrees with it.</summary>
+    private sealed class EvidenceByLine : IEqualityComparer<Evidence>
+    {
+        public static readonly EvidenceByLine Instance = new();
+
+        public bool Equals(Evidence? x, Evidence? y) => EqualityComparer<Evidence>.Default.Equals(x, y);
+
+        public int GetHashCode(Evidence obj) => obj.Line;
+    }
+
+    /// <summary>
     /// A criterion the exports cannot decide is decided by the site's confirmation: an attestation whose code is the
     /// criterion id and whose value is <c>pass</c> or <c>fail</c> (the most recent wins). It settles only <c>confirm</c>;
     /// it never overrides what the data decided. This is what makes <c>eligible</c> reachable.
     /// </summary>
     private static Rules.RuleResult SiteConfirmation(CriterionDefinition criterion, Rules.RuleResult result, EvaluationContext context)
     {
-        var attestation = context.Patient.Clinical
-            .Where(c => c.Type == ClinicalFactTypes.Attestation && string.Equals(c.Code, criterion.Id, StringComparison.OrdinalIgnoreCase))
-            .OrderByDescending(c => c.Date)
-            .ThenByDescending(c => c.Source.Blob, StringComparer.Ordinal)
-            .ThenByDescending(c => c.Source.Line)
-            .FirstOrDefault();
+        var attestation = Rules.ClinicalQuery.Latest(context.Patient.Clinical, ClinicalFactTypes.Attestation, criterion.Id);
         if (attestation is null)
         {
             return result;
@@ -85,7 +123,7 @@ public sealed class ScreeningEngine(ProtocolDefinition protocol, LabCatalog labs
         var evidence = result.Evidence.Append(EvidenceOf.Clinical(attestation, "site confirmation")).ToList();
         return status is null
             ? new Rules.RuleResult(CriterionStatus.Unknown, $"site confirmation of {criterion.Id} on {attestation.Date:yyyy-MM-dd} is '{attestation.Value}', not pass or fail", evidence, $"an attestation {criterion.Id} with value pass or fail")
-            : new Rules.RuleResult(status.Value, $"site confirmed {Rules.StatusText.Of(status.Value)} on {IsoDates.Format(attestation.Date)} ({result.Reason})", evidence);
+            : new Rules.RuleResult(status.Value, $"site confirmed {Rules.StatusText.Of(status.Value)} on {IsoDate.Format(attestation.Date)} ({result.Reason})", evidence);
     }
 }
 

@@ -1,4 +1,4 @@
-using ServerlessScreening.Ingestion;
+using ServerlessScreening.Facts;
 using ServerlessScreening.Verdicts;
 
 namespace ServerlessScreening.Protocols.Rules;
@@ -28,7 +28,7 @@ public sealed record AgeRule : Rule
 
         var anchor = context.Anchor(Anchor);
         var age = EvaluationContext.CompletedYears(birthDate, anchor);
-        var at = $"{Anchor} date {IsoDates.Format(anchor)}";
+        var at = $"{Anchor} date {IsoDate.Format(anchor)}";
         var evidence = new[] { birth.Evidence! };
         return age >= MinYears && age <= MaxYears
             ? new RuleResult(CriterionStatus.Pass, $"age {age} at {at} is within {MinYears}–{MaxYears}", evidence)

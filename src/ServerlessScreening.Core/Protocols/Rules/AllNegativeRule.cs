@@ -36,21 +36,30 @@ public sealed record AllNegativeRule : Rule
         }
 
         var window = Window.Resolve(context);
-        var all = LabQuery.InWindow(context, Groups.SelectMany(g => g.Tests).Distinct(StringComparer.Ordinal).ToList(), window);
-        var positives = all.Where(l => LabCondition.Interpret(l, context.Labs) == Qualitative.Positive).ToList();
-        if (positives.Count > 0)
+        var all = LabQuery.InWindow(context, Tests, window);
+        List<LabResult>? positives = null;
+        foreach (var lab in all)
+        {
+            if (LabCondition.Interpret(lab, context.Labs) == Qualitative.Positive)
+            {
+                (positives ??= []).Add(lab);
+            }
+        }
+
+        if (positives is not null)
         {
             return new RuleResult(
                 CriterionStatus.Fail,
-                string.Join("; ", positives.Select(p => $"{p.TestId} positive on {p.CollectedAt.Date:yyyy-MM-dd}")),
-                positives.Select(p => EvidenceOf.Lab(p)).ToList());
+                LabRule.Join(positives, p => $"{p.TestId} positive on {p.CollectedAt.Date:yyyy-MM-dd}"),
+                positives.ConvertAll(p => EvidenceOf.Lab(p)));
         }
 
         var evidence = new List<Evidence>();
         var missing = new List<string>();
+        var described = Window.Describe(context);
         foreach (var group in Groups)
         {
-            var latest = all.FirstOrDefault(l => group.Tests.Contains(l.TestId, StringComparer.Ordinal));
+            var latest = LatestOf(all, group);
             if (latest is null)
             {
                 missing.Add($"no {group.Label} result");
@@ -67,11 +76,30 @@ public sealed record AllNegativeRule : Rule
         var labels = string.Join(" and ", Groups.Select(g => g.Label));
         if (missing.Count > 0)
         {
-            return new RuleResult(CriterionStatus.Unknown, string.Join("; ", missing) + " " + Window.Describe(context), evidence, $"negative {labels} results {Window.Describe(context)}");
+            return new RuleResult(CriterionStatus.Unknown, string.Join("; ", missing) + " " + described, evidence, $"negative {labels} results {described}");
         }
 
-        return new RuleResult(CriterionStatus.Pass, $"{labels} negative {Window.Describe(context)}", evidence);
+        return new RuleResult(CriterionStatus.Pass, $"{labels} negative {described}", evidence);
     }
+
+    /// <summary>Every test of every group, each once, in the order the groups name them.</summary>
+    private IReadOnlyList<string> Tests => Groups.SelectMany(g => g.Tests).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>The most recent of <paramref name="results"/> (most recent first) that is of a test of <paramref name="group"/>.</summary>
+    private static LabResult? LatestOf(ReadOnlySpan<LabResult> results, TestGroup group)
+    {
+        foreach (var lab in results)
+        {
+            if (group.Tests.Contains(lab.TestId, StringComparer.Ordinal))
+            {
+                return lab;
+            }
+        }
+
+        return null;
+    }
+
+    public override IEnumerable<string> LabTests() => Groups.SelectMany(g => g.Tests);
 
     private RuleResult? NotApplicable(EvaluationContext context)
     {

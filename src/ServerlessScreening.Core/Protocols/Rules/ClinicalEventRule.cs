@@ -6,15 +6,26 @@ namespace ServerlessScreening.Protocols.Rules;
 /// <summary>Codes of one code system: exact codes and code prefixes (e.g. ICD-10 <c>C</c> for malignant neoplasms).</summary>
 public sealed record CodeSet
 {
-    public required string System { get; init; }
+    public required string System
+    {
+        get;
+        init
+        {
+            field = value;
+            _systemKey = CodeSystems.Key(value);
+        }
+    }
 
     public IReadOnlyList<string> Codes { get; init; } = [];
 
     public IReadOnlyList<string> Prefixes { get; init; } = [];
 
+    // Derived from System when it is set.
+    private readonly string _systemKey = string.Empty;
+
     public bool Matches(string? system, string? code)
     {
-        if (code is null || !string.Equals(CodeSystems.Key(system), CodeSystems.Key(System), StringComparison.Ordinal))
+        if (code is null || !string.Equals(CodeSystems.Key(system), _systemKey, StringComparison.Ordinal))
         {
             return false;
         }
@@ -53,16 +64,40 @@ public sealed record ClinicalEventRule : Rule
 {
     public required string Label { get; init; }
 
-    public required IReadOnlyList<string> Types { get; init; }
+    public required IReadOnlyList<string> Types
+    {
+        get;
+        init
+        {
+            field = value;
+            _categories = value?.Select(RecordCategories.ForClinicalType).Distinct(StringComparer.Ordinal).ToList() ?? [];
+        }
+    }
 
     public IReadOnlyList<CodeSet> Codes { get; init; } = [];
 
     /// <summary>Case-insensitive keywords matched inside the fact's name.</summary>
-    public IReadOnlyList<string> Names { get; init; } = [];
+    public IReadOnlyList<string> Names
+    {
+        get;
+        init
+        {
+            field = value;
+            _nameKeys = NameKeys(value);
+        }
+    } = [];
 
     public IReadOnlyList<CodeSet> ExcludeCodes { get; init; } = [];
 
-    public IReadOnlyList<string> ExcludeNames { get; init; } = [];
+    public IReadOnlyList<string> ExcludeNames
+    {
+        get;
+        init
+        {
+            field = value;
+            _excludeNameKeys = NameKeys(value);
+        }
+    } = [];
 
     public required WindowSpec Window { get; init; }
 
@@ -75,32 +110,44 @@ public sealed record ClinicalEventRule : Rule
 
     public CriterionStatus? WhenUncovered { get; init; }
 
+    // Derived from Types, Names and ExcludeNames when they are set: the record categories of the types (for coverage)
+    // and the keywords in the name-key form facts' names are compared in.
+    private readonly List<string> _categories = [];
+    private readonly string[] _nameKeys = [];
+    private readonly string[] _excludeNameKeys = [];
+
     public override RuleResult Evaluate(EvaluationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var window = Window.Resolve(context);
-        var found = context.Patient.Clinical
-            .Where(c => Types.Contains(c.Type, StringComparer.Ordinal) && window.Contains(c.Date) && IsActive(c, window.To) && IsMatch(c))
-            .ToList();
-        if (found.Count > 0)
+        List<ClinicalFact>? found = null;
+        foreach (var fact in context.Patient.Clinical)
         {
-            return new RuleResult(
-                WhenPresent,
-                $"{Label}: {string.Join("; ", found.Take(5).Select(f => $"{f.Name ?? f.Code} on {f.Date:yyyy-MM-dd}"))} {Window.Describe(context)}",
-                found.Select(f => EvidenceOf.Clinical(f)).ToList());
+            if (Types.Contains(fact.Type, StringComparer.Ordinal) && window.Contains(fact.Date) && IsActive(fact, window.To) && IsMatch(fact))
+            {
+                (found ??= []).Add(fact);
+            }
         }
 
-        var categories = Types.Select(RecordCategories.ForClinicalType).Distinct(StringComparer.Ordinal).ToList();
-        if (WhenUncovered is { } uncovered && !categories.All(c => context.Patient.IsCovered(c, window)))
+        if (found is not null)
         {
-            return new RuleResult(uncovered, $"no {Label} found; no upload declares {string.Join(" and ", categories)} coverage spanning {Window.Describe(context)}", [], $"{string.Join(" and ", categories)} data with declared coverage spanning {window}, or a site attestation");
+            var named = found.Count > 5 ? found.GetRange(0, 5) : found;
+            return new RuleResult(
+                WhenPresent,
+                $"{Label}: {string.Join("; ", named.ConvertAll(f => $"{f.Name ?? f.Code} on {f.Date:yyyy-MM-dd}"))} {Window.Describe(context)}",
+                found.ConvertAll(f => EvidenceOf.Clinical(f)));
+        }
+
+        if (WhenUncovered is { } uncovered && !_categories.TrueForAll(c => context.IsCovered(c, window)))
+        {
+            var categories = string.Join(" and ", _categories);
+            return new RuleResult(uncovered, $"no {Label} found; no upload declares {categories} coverage spanning {Window.Describe(context)}", [], $"{categories} data with declared coverage spanning {window}, or a site attestation");
         }
 
         return new RuleResult(WhenAbsent, $"no {Label} in the uploaded data {Window.Describe(context)}", [], WhenAbsent == CriterionStatus.Confirm ? $"site confirmation that there is no {Label}" : null);
     }
 
-    public override IEnumerable<string> CoverageCategories() =>
-        WhenUncovered is null ? [] : Types.Select(RecordCategories.ForClinicalType).Distinct(StringComparer.Ordinal);
+    public override IEnumerable<string> CoverageCategories() => WhenUncovered is null ? [] : _categories;
 
     private bool IsActive(ClinicalFact fact, DateOnly anchor) =>
         !ActiveAtAnchor || fact.Ongoing || (fact.End is { } end && end >= anchor);
@@ -108,17 +155,44 @@ public sealed record ClinicalEventRule : Rule
     private bool IsMatch(ClinicalFact fact)
     {
         var name = Text.Keys.CachedName(fact.Name ?? string.Empty);
-        var byCode = Codes.Any(c => c.Matches(fact.CodeSystem, fact.Code));
-        var byName = name.Length > 0 && Names.Any(n => name.Contains(Text.Keys.CachedName(n), StringComparison.Ordinal));
+        var byCode = MatchesAny(Codes, fact);
+        var byName = name.Length > 0 && ContainsAny(name, _nameKeys);
         if (!byCode && !byName)
         {
             return false;
         }
 
-        var excluded = ExcludeCodes.Any(c => c.Matches(fact.CodeSystem, fact.Code))
-            || (name.Length > 0 && ExcludeNames.Any(n => name.Contains(Text.Keys.CachedName(n), StringComparison.Ordinal)));
+        var excluded = MatchesAny(ExcludeCodes, fact) || (name.Length > 0 && ContainsAny(name, _excludeNameKeys));
         return !excluded;
     }
+
+    private static bool MatchesAny(IReadOnlyList<CodeSet> sets, ClinicalFact fact)
+    {
+        foreach (var set in sets)
+        {
+            if (set.Matches(fact.CodeSystem, fact.Code))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ContainsAny(string name, string[] keywords)
+    {
+        foreach (var keyword in keywords)
+        {
+            if (name.Contains(keyword, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string[] NameKeys(IReadOnlyList<string>? names) => names?.Select(Text.Keys.Name).ToArray() ?? [];
 
     public override IEnumerable<string> Lint(LintContext context)
     {

@@ -24,22 +24,13 @@ public sealed record DoseStabilityRule : Rule
     {
         ArgumentNullException.ThrowIfNull(context);
         var window = Window.Resolve(context);
-        // Only drugs taken in the window matter, but their earlier records decide whether a record in it is a refill.
-        var selected = context.Patient.Medications.Where(m => Drugs.Matches(m.Classes, m.Ingredient, m.Route)).ToList();
-        var inWindow = selected.Where(m => window.Overlaps(m.Start, m.End)).Select(IngredientKey).ToHashSet(StringComparer.Ordinal);
-        var byIngredient = selected
-            .Where(m => inWindow.Contains(IngredientKey(m)))
-            .GroupBy(IngredientKey, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal);
-
-        var unstable = new List<(string Text, MedicationRecord Record)>();
+        var unstable = new List<Change>();
         var noDose = new List<MedicationRecord>();
         var stable = new List<MedicationRecord>();
-        foreach (var ingredient in byIngredient)
+        foreach (var records in IngredientsTakenIn(context.Patient.Medications, window))
         {
-            var courses = Courses(ingredient);
             Course? previous = null;
-            foreach (var course in courses)
+            foreach (var course in Courses(records))
             {
                 if (!window.Overlaps(course.Start, course.End))
                 {
@@ -47,20 +38,15 @@ public sealed record DoseStabilityRule : Rule
                     continue;
                 }
 
-                var name = course.First.DrugName;
                 if (course.Start >= window.From)
                 {
                     var changed = previous is not null && previous.End is { } end && end.AddDays(1) >= course.Start && previous.Signature != course.Signature;
-                    var what = course.End == course.Start
-                        ? $"{name} single administration (pulse) on {course.Start:yyyy-MM-dd}"
-                        : changed
-                            ? $"{name} dose changed from {previous!.Signature} to {course.Signature} on {course.Start:yyyy-MM-dd}"
-                            : $"{name} started on {course.Start:yyyy-MM-dd}";
-                    unstable.Add((what, course.First));
+                    var kind = course.End == course.Start ? ChangeKind.Pulse : changed ? ChangeKind.DoseChanged : ChangeKind.Started;
+                    unstable.Add(new Change(kind, course.First, course.Start, previous?.Signature, course.Signature));
                 }
                 else if (course.End is { } stop && stop <= window.To)
                 {
-                    unstable.Add(($"{name} stopped on {stop:yyyy-MM-dd}", course.Last));
+                    unstable.Add(new Change(ChangeKind.Stopped, course.Last, stop, null, course.Signature) { Name = course.First.DrugName });
                 }
                 else if (course.First.Dose is null)
                 {
@@ -77,43 +63,124 @@ public sealed record DoseStabilityRule : Rule
 
         if (unstable.Count > 0)
         {
+            // The reason names the first five changes; the evidence lists every one.
+            var shown = unstable.Count > 5 ? unstable.GetRange(0, 5) : unstable;
             return new RuleResult(
                 CriterionStatus.Fail,
-                $"unstable {Label} {Window.Describe(context)}: {string.Join("; ", unstable.Take(5).Select(u => u.Text))}",
-                unstable.Select(u => EvidenceOf.Medication(u.Record)).ToList());
+                $"unstable {Label} {Window.Describe(context)}: {string.Join("; ", shown.ConvertAll(c => c.Describe()))}",
+                unstable.ConvertAll(c => EvidenceOf.Medication(c.Record)));
         }
 
         if (noDose.Count > 0)
         {
+            var names = new List<string>();
+            foreach (var record in noDose)
+            {
+                if (!names.Contains(record.DrugName, StringComparer.Ordinal))
+                {
+                    names.Add(record.DrugName);
+                }
+            }
+
             return new RuleResult(
                 CriterionStatus.Unknown,
-                $"{string.Join(", ", noDose.Select(m => m.DrugName).Distinct(StringComparer.Ordinal))} taken {Window.Describe(context)} without a recorded dose, so stability cannot be judged",
-                noDose.Select(m => EvidenceOf.Medication(m)).ToList(),
+                $"{string.Join(", ", names)} taken {Window.Describe(context)} without a recorded dose, so stability cannot be judged",
+                noDose.ConvertAll(m => EvidenceOf.Medication(m)),
                 "dose and dose unit on the medication rows");
         }
 
-        if (!context.Patient.IsCovered(RecordCategories.Medications, window))
+        if (!context.IsCovered(RecordCategories.Medications, window))
         {
             return new RuleResult(
                 CriterionStatus.Unknown,
-                $"no start, stop or dose change of {Label} found, but the declared medication coverage ({MedicationRule.Describe(context.Patient.CoverageOf(RecordCategories.Medications))}) does not span {Window.Describe(context)}",
-                stable.Select(m => EvidenceOf.Medication(m, "constant dose through the window")).ToList(),
+                $"no start, stop or dose change of {Label} found, but the declared medication coverage ({MedicationRule.Describe(context.CoverageOf(RecordCategories.Medications))}) does not span {Window.Describe(context)}",
+                stable.ConvertAll(m => EvidenceOf.Medication(m, "constant dose through the window")),
                 $"a medications upload whose declared coverage (manifest) spans {window}");
         }
 
         return stable.Count == 0
             ? new RuleResult(CriterionStatus.Pass, $"no {Label} {Window.Describe(context)}", [])
-            : new RuleResult(CriterionStatus.Pass, $"{Label} at a constant dose through {Window.Describe(context)}", stable.Select(m => EvidenceOf.Medication(m, "constant dose through the window")).ToList());
+            : new RuleResult(CriterionStatus.Pass, $"{Label} at a constant dose through {Window.Describe(context)}", stable.ConvertAll(m => EvidenceOf.Medication(m, "constant dose through the window")));
     }
 
     public override IEnumerable<string> CoverageCategories() => [RecordCategories.Medications];
 
+    /// <summary>
+    /// The selected drugs' records, one list per ingredient with a record overlapping the window, ingredients in
+    /// ordinal order, each list in the order of the patient's record. Only drugs taken in the window matter, but their
+    /// earlier records decide whether a record in it is a refill.
+    /// </summary>
+    private List<List<MedicationRecord>> IngredientsTakenIn(IReadOnlyList<MedicationRecord> medications, DateRange window)
+    {
+        var selected = new List<(string Ingredient, MedicationRecord Record)>();
+        var taken = new List<string>();
+        foreach (var record in medications)
+        {
+            if (!Drugs.Matches(record.Classes, record.Ingredient, record.Route))
+            {
+                continue;
+            }
+
+            var ingredient = IngredientKey(record);
+            selected.Add((ingredient, record));
+            if (window.Overlaps(record.Start, record.End) && !taken.Contains(ingredient, StringComparer.Ordinal))
+            {
+                taken.Add(ingredient);
+            }
+        }
+
+        taken.Sort(StringComparer.Ordinal);
+        var byIngredient = new List<List<MedicationRecord>>(taken.Count);
+        foreach (var ingredient in taken)
+        {
+            var records = new List<MedicationRecord>();
+            foreach (var (key, record) in selected)
+            {
+                if (string.Equals(key, ingredient, StringComparison.Ordinal))
+                {
+                    records.Add(record);
+                }
+            }
+
+            byIngredient.Add(records);
+        }
+
+        return byIngredient;
+    }
+
     private static string IngredientKey(MedicationRecord record) => record.Ingredient ?? Text.Keys.CachedName(record.DrugName);
 
-    private static List<Course> Courses(IEnumerable<MedicationRecord> records)
+    /// <summary>
+    /// Records ordered by start, then source and line (the record's order among equal ones), joined into courses:
+    /// a record continues the last course when it has the same signature, starts no later than the day after that
+    /// course ends, and is not a single administration.
+    /// </summary>
+    private static List<Course> Courses(List<MedicationRecord> records)
     {
+        var keyed = new (MedicationRecord Record, int Position)[records.Count];
+        for (var i = 0; i < keyed.Length; i++)
+        {
+            keyed[i] = (records[i], i);
+        }
+
+        Array.Sort(keyed, static (a, b) =>
+        {
+            var order = a.Record.Start.CompareTo(b.Record.Start);
+            if (order == 0)
+            {
+                order = string.CompareOrdinal(a.Record.Source.Blob, b.Record.Source.Blob);
+            }
+
+            if (order == 0)
+            {
+                order = a.Record.Source.Line.CompareTo(b.Record.Source.Line);
+            }
+
+            return order != 0 ? order : a.Position.CompareTo(b.Position);
+        });
+
         var courses = new List<Course>();
-        foreach (var record in records.OrderBy(r => r.Start).ThenBy(r => r.Source.Blob, StringComparer.Ordinal).ThenBy(r => r.Source.Line))
+        foreach (var (record, _) in keyed)
         {
             var signature = Signature(record);
             var last = courses.Count > 0 ? courses[^1] : null;
@@ -130,13 +197,20 @@ public sealed record DoseStabilityRule : Rule
         return courses;
     }
 
-    private static string Signature(MedicationRecord record) =>
-        string.Join(" ", new[]
+    /// <summary>Dose, unit and frequency as one text, e.g. <c>500 mg bid</c>; an unknown dose reads <c>?</c>, missing unit or frequency are left out.</summary>
+    private static string Signature(MedicationRecord record)
+    {
+        var dose = record.Dose?.ToString("0.####", CultureInfo.InvariantCulture) ?? "?";
+        var unit = record.DoseUnit?.Trim().ToLowerInvariant();
+        var frequency = record.Frequency?.Trim().ToLowerInvariant();
+        return (string.IsNullOrEmpty(unit), string.IsNullOrEmpty(frequency)) switch
         {
-            record.Dose?.ToString("0.####", CultureInfo.InvariantCulture) ?? "?",
-            record.DoseUnit?.Trim().ToLowerInvariant(),
-            record.Frequency?.Trim().ToLowerInvariant(),
-        }.Where(s => !string.IsNullOrEmpty(s)));
+            (true, true) => dose,
+            (false, true) => $"{dose} {unit}",
+            (true, false) => $"{dose} {frequency}",
+            _ => $"{dose} {unit} {frequency}",
+        };
+    }
 
     public override IEnumerable<string> Lint(LintContext context)
     {
@@ -156,6 +230,28 @@ public sealed record DoseStabilityRule : Rule
         {
             yield return $"{where}: dose stability needs a bounded window";
         }
+    }
+
+    private enum ChangeKind
+    {
+        Pulse,
+        DoseChanged,
+        Started,
+        Stopped,
+    }
+
+    /// <summary>A start, stop, dose change or pulse inside the window, with the record that shows it; described only if the reason names it.</summary>
+    private readonly record struct Change(ChangeKind Kind, MedicationRecord Record, DateOnly Date, string? From, string To)
+    {
+        public string Name { get; init; } = Record.DrugName;
+
+        public string Describe() => Kind switch
+        {
+            ChangeKind.Pulse => $"{Name} single administration (pulse) on {Date:yyyy-MM-dd}",
+            ChangeKind.DoseChanged => $"{Name} dose changed from {From} to {To} on {Date:yyyy-MM-dd}",
+            ChangeKind.Started => $"{Name} started on {Date:yyyy-MM-dd}",
+            _ => $"{Name} stopped on {Date:yyyy-MM-dd}",
+        };
     }
 
     private sealed class Course(MedicationRecord first, string signature)

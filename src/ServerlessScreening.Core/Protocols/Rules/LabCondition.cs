@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Globalization;
 using ServerlessScreening.Facts;
 using ServerlessScreening.Vocabulary;
@@ -225,7 +224,7 @@ public static class LabQuery
     /// <summary>Most recent first: by date, then time (a result without a time counts as the end of its day), then source and line.</summary>
     public static readonly IComparer<LabResult> MostRecentFirst = default(MostRecentFirstOrder);
 
-    /// <summary>The order of <see cref="MostRecentFirst"/> as a struct, so sorting a span inlines the comparison.</summary>
+    /// <summary>The order of <see cref="MostRecentFirst"/> as a struct, so a generic caller can inline the comparison.</summary>
     public readonly struct MostRecentFirstOrder : IComparer<LabResult>
     {
         public int Compare(LabResult? x, LabResult? y)
@@ -249,35 +248,10 @@ public static class LabQuery
         }
     }
 
-    public static List<LabResult> InWindow(EvaluationContext context, IReadOnlyCollection<string> tests, DateRange window)
+    /// <summary>Results of <paramref name="tests"/> collected inside <paramref name="window"/>, most recent first across the tests.</summary>
+    public static ReadOnlySpan<LabResult> InWindow(EvaluationContext context, IReadOnlyList<string> tests, DateRange window)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(tests);
-        var results = new List<LabResult>();
-        foreach (var test in tests)
-        {
-            // Most recent first: skip results after the window, stop at the first one before it.
-            foreach (var lab in context.LabsOf(test))
-            {
-                var date = lab.CollectedAt.Date;
-                if (date < window.From)
-                {
-                    break;
-                }
-
-                if (date <= window.To)
-                {
-                    results.Add(lab);
-                }
-            }
-        }
-
-        // Each test's list is already most recent first; only results of several tests need merging.
-        if (tests.Count > 1)
-        {
-            CollectionsMarshal.AsSpan(results).Sort(default(MostRecentFirstOrder));
-        }
-
-        return results;
+        return context.LabsOf(tests, window);
     }
 }

@@ -1,5 +1,4 @@
 using ServerlessScreening.Facts;
-using ServerlessScreening.Ingestion;
 using ServerlessScreening.Verdicts;
 
 namespace ServerlessScreening.Protocols.Rules;
@@ -39,64 +38,115 @@ public sealed record LabRule : Rule
         ArgumentNullException.ThrowIfNull(context);
         var window = Window.Resolve(context);
         var results = LabQuery.InWindow(context, Tests, window);
-        if (results.Count == 0)
+        if (results.Length == 0)
         {
-            return new RuleResult(WhenAbsent, $"no {Label} result {Window.Describe(context)}", [], $"a {Label} result {Window.Describe(context)}");
+            var absent = Window.Describe(context);
+            return new RuleResult(WhenAbsent, $"no {Label} result {absent}", [], $"a {Label} result {absent}");
         }
 
-        var considered = Select switch
+        ReadOnlySpan<LabResult> considered = Select switch
         {
-            MostRecent => [results[0]],
-            MostRecentPerTest => results.GroupBy(r => r.TestId, StringComparer.Ordinal).Select(g => g.First()).ToList(),
+            MostRecent => results[..1],
+            MostRecentPerTest => MostRecentOfEachTest(results),
             _ => results,
         };
 
-        var met = new List<LabResult>();
-        var notMet = new List<LabResult>();
-        var indeterminate = new List<(LabResult Lab, string Why)>();
+        // Results are most recent first, so each list below is too, and equal dates are adjacent.
+        List<LabResult>? met = null;
+        List<LabResult>? notMet = null;
+        List<(LabResult Lab, string Why)>? indeterminate = null;
+        var occasions = 0;
         foreach (var lab in considered)
         {
             switch (Condition.Test(lab, context.Labs, out var why))
             {
                 case Truth.Yes:
+                    met ??= [];
+                    if (met.Count == 0 || met[^1].CollectedAt.Date != lab.CollectedAt.Date)
+                    {
+                        occasions++;
+                    }
+
                     met.Add(lab);
                     break;
                 case Truth.No:
-                    notMet.Add(lab);
+                    (notMet ??= []).Add(lab);
                     break;
                 default:
-                    indeterminate.Add((lab, why!));
+                    (indeterminate ??= []).Add((lab, why!));
                     break;
             }
         }
 
         var required = Select == AtLeast ? Occasions : 1;
-        var occasions = met.Select(l => l.CollectedAt.Date).Distinct().Count();
         var described = Window.Describe(context);
-        if (occasions >= required)
+        if (met is not null && occasions >= required)
         {
-            var shown = met.Take(MaxEvidence).ToList();
+            var shown = met.Count > MaxEvidence ? met.GetRange(0, MaxEvidence) : met;
             var reason = Select == AtLeast
                 ? $"{Label} {Condition.Describe(met[0].TestId)} on {occasions} occasions {described}"
-                : string.Join("; ", shown.Select(l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {IsoDates.Format(l.CollectedAt.Date)} {Condition.Describe(l.TestId)}")) + More(met.Count);
-            return new RuleResult(WhenMet, reason, shown.Select(l => EvidenceOf.Lab(l)).ToList());
+                : Join(shown, l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {IsoDate.Format(l.CollectedAt.Date)} {Condition.Describe(l.TestId)}") + More(met.Count);
+            return new RuleResult(WhenMet, reason, LabEvidence(shown));
         }
 
-        if (indeterminate.Count > 0)
+        if (indeterminate is not null)
         {
+            var shown = indeterminate.Count > MaxEvidence ? indeterminate.GetRange(0, MaxEvidence) : indeterminate;
+            var evidence = new Evidence[shown.Count];
+            for (var i = 0; i < shown.Count; i++)
+            {
+                evidence[i] = EvidenceOf.Lab(shown[i].Lab);
+            }
+
             return new RuleResult(
                 CriterionStatus.Unknown,
-                string.Join("; ", indeterminate.Take(MaxEvidence).Select(i => i.Why)) + More(indeterminate.Count),
-                indeterminate.Take(MaxEvidence).Select(i => EvidenceOf.Lab(i.Lab)).ToList(),
+                Join(shown, i => i.Why) + More(indeterminate.Count),
+                evidence,
                 $"a {Label} result in the test's standard unit {described}");
         }
 
-        var supporting = notMet.Take(MaxEvidence).ToList();
+        List<LabResult> supporting = notMet is null ? [] : notMet.Count > MaxEvidence ? notMet.GetRange(0, MaxEvidence) : notMet;
         var notMetReason = Select == AtLeast
             ? $"{Label} {Condition.Describe(considered[0].TestId)} on {occasions} of the {required} occasions required {described}"
-            : string.Join("; ", supporting.Select(l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {IsoDates.Format(l.CollectedAt.Date)} is not {Condition.Describe(l.TestId)}")) + More(notMet.Count);
-        return new RuleResult(WhenNotMet, notMetReason, supporting.Select(l => EvidenceOf.Lab(l)).ToList());
+            : Join(supporting, l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {IsoDate.Format(l.CollectedAt.Date)} is not {Condition.Describe(l.TestId)}") + More(notMet?.Count ?? 0);
+        return new RuleResult(WhenNotMet, notMetReason, LabEvidence(supporting));
     }
+
+    /// <summary>The first (most recent) result of each test, in the order of <paramref name="results"/>.</summary>
+    private static LabResult[] MostRecentOfEachTest(ReadOnlySpan<LabResult> results)
+    {
+        var first = new List<LabResult>(4);
+        foreach (var lab in results)
+        {
+            if (!first.Exists(f => string.Equals(f.TestId, lab.TestId, StringComparison.Ordinal)))
+            {
+                first.Add(lab);
+            }
+        }
+
+        return [.. first];
+    }
+
+    private static Evidence[] LabEvidence(List<LabResult> labs)
+    {
+        var evidence = new Evidence[labs.Count];
+        for (var i = 0; i < labs.Count; i++)
+        {
+            evidence[i] = EvidenceOf.Lab(labs[i]);
+        }
+
+        return evidence;
+    }
+
+    /// <summary>The texts of <paramref name="items"/> joined with "; ".</summary>
+    internal static string Join<T>(List<T> items, Func<T, string> text) => items.Count switch
+    {
+        0 => string.Empty,
+        1 => text(items[0]),
+        _ => string.Join("; ", items.ConvertAll(i => text(i))),
+    };
+
+    public override IEnumerable<string> LabTests() => Tests;
 
     /// <summary>Evidence lists the most recent deciding results; the reason counts the rest.</summary>
     internal const int MaxEvidence = 5;

@@ -1,5 +1,4 @@
 using ServerlessScreening.Facts;
-using ServerlessScreening.Ingestion;
 using ServerlessScreening.Verdicts;
 
 namespace ServerlessScreening.Protocols.Rules;
@@ -14,10 +13,30 @@ public sealed record DrugSelector
     public IReadOnlyList<string> ExcludeClasses { get; init; } = [];
 
     /// <summary>Route keywords a record must match (e.g. intravenous); empty means any route.</summary>
-    public IReadOnlyList<string> Routes { get; init; } = [];
+    public IReadOnlyList<string> Routes
+    {
+        get;
+        init
+        {
+            field = value;
+            _routes = RouteKeyword.Of(value);
+        }
+    } = [];
 
     /// <summary>Route keywords that exclude a record (e.g. topical, for "systemic").</summary>
-    public IReadOnlyList<string> ExcludeRoutes { get; init; } = [];
+    public IReadOnlyList<string> ExcludeRoutes
+    {
+        get;
+        init
+        {
+            field = value;
+            _excludeRoutes = RouteKeyword.Of(value);
+        }
+    } = [];
+
+    // Derived from Routes and ExcludeRoutes when they are set, so records are not normalised per keyword per record.
+    private readonly RouteKeyword[] _routes = [];
+    private readonly RouteKeyword[] _excludeRoutes = [];
 
     public bool Matches(IReadOnlyList<string> classes, string? ingredient, string? route)
     {
@@ -47,12 +66,12 @@ public sealed record DrugSelector
         }
 
         var routeKey = Text.Keys.CachedName(route ?? string.Empty);
-        if (Routes.Count > 0 && !Routes.Any(r => RouteMatches(routeKey, r)))
+        if (Routes.Count > 0 && !RouteKeyword.AnyMatches(_routes, routeKey))
         {
             return false;
         }
 
-        return !ExcludeRoutes.Any(r => RouteMatches(routeKey, r));
+        return !RouteKeyword.AnyMatches(_excludeRoutes, routeKey);
     }
 
     private static bool Contains(IReadOnlyList<string> list, string value)
@@ -68,10 +87,44 @@ public sealed record DrugSelector
         return false;
     }
 
-    private static bool RouteMatches(string routeKey, string keyword)
+    /// <summary>
+    /// A route keyword in its name key (<see cref="Text.Keys.Name"/>). A record's route matches when its key is the
+    /// keyword's or starts with it; a CJK keyword (e.g. 静滴) may also appear anywhere in the route.
+    /// </summary>
+    private readonly record struct RouteKeyword(string Key, bool Cjk)
     {
-        var key = Text.Keys.CachedName(keyword);
-        return routeKey.Length > 0 && (routeKey == key || routeKey.StartsWith(key, StringComparison.Ordinal) || (key.Any(c => c >= '\u3400') && routeKey.Contains(key, StringComparison.Ordinal)));
+        public static RouteKeyword[] Of(IReadOnlyList<string>? keywords)
+        {
+            if (keywords is null)
+            {
+                return [];
+            }
+
+            var result = new RouteKeyword[keywords.Count];
+            for (var i = 0; i < result.Length; i++)
+            {
+                var key = Text.Keys.Name(keywords[i]);
+                result[i] = new RouteKeyword(key, key.Any(c => c >= '\u3400'));
+            }
+
+            return result;
+        }
+
+        public static bool AnyMatches(RouteKeyword[] keywords, string routeKey)
+        {
+            foreach (var keyword in keywords)
+            {
+                if (keyword.Matches(routeKey))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private bool Matches(string routeKey) =>
+            routeKey.Length > 0 && (routeKey == Key || routeKey.StartsWith(Key, StringComparison.Ordinal) || (Cjk && routeKey.Contains(Key, StringComparison.Ordinal)));
     }
 }
 
@@ -101,36 +154,78 @@ public sealed record MedicationRule : Rule
     {
         ArgumentNullException.ThrowIfNull(context);
         var window = Window.Resolve(context);
-        var medications = context.Patient.Medications
-            .Where(m => window.Overlaps(m.Start, m.End) && Drugs.Matches(m.Classes, m.Ingredient, m.Route))
-            .OrderByDescending(m => m.Start)
-            .ToList();
-        var immunizations = !IncludeImmunizations
-            ? []
-            : context.Patient.Clinical
-                .Where(c => c.Type == ClinicalFactTypes.Immunization && window.Contains(c.Date))
-                .Select(c => (Fact: c, Match: context.Drugs.Resolve(c.Code, c.CodeSystem ?? "CVX", c.Name)))
-                .Where(x => x.Match is not null && Drugs.Matches(x.Match.Classes, x.Match.Ingredient.Id, null))
-                .OrderByDescending(x => x.Fact.Date)
-                .ToList();
-
-        var count = medications.Count + immunizations.Count;
-        if (count > 0)
+        List<MedicationRecord>? medications = null;
+        foreach (var medication in context.Patient.Medications)
         {
-            var shown = medications.Take(LabRule.MaxEvidence)
-                .Select(m => (Evidence: EvidenceOf.Medication(m, m.Start < window.From ? "started before the window, ongoing into it" : null), Text: $"{m.DrugName} from {IsoDates.Format(m.Start)}"))
-                .Concat(immunizations.Take(LabRule.MaxEvidence).Select(x => (Evidence: EvidenceOf.Clinical(x.Fact, $"immunization resolved to {x.Match!.Ingredient.Id}"), Text: $"{x.Fact.Name ?? x.Fact.Code} on {IsoDates.Format(x.Fact.Date)}")))
-                .Take(LabRule.MaxEvidence)
-                .ToList();
-            return new RuleResult(WhenPresent, $"{Label}: {string.Join("; ", shown.Select(e => e.Text))}{LabRule.More(count)} {Window.Describe(context)}", shown.Select(e => e.Evidence).ToList());
+            if (window.Overlaps(medication.Start, medication.End) && Drugs.Matches(medication.Classes, medication.Ingredient, medication.Route))
+            {
+                (medications ??= []).Add(medication);
+            }
         }
 
-        if (WhenUncovered is { } uncovered && !context.Patient.IsCovered(RecordCategories.Medications, window))
+        var immunizations = IncludeImmunizations ? Immunizations(context, window) : null;
+        var count = (medications?.Count ?? 0) + (immunizations?.Count ?? 0);
+        if (count > 0)
         {
-            return new RuleResult(uncovered, $"no {Label} found, but the declared medication coverage ({Describe(context.Patient.CoverageOf(RecordCategories.Medications))}) does not span {Window.Describe(context)}", [], $"a medications upload whose declared coverage (manifest) spans {window}");
+            // Most recent first, medications before immunizations; only what the verdict shows is written out.
+            var evidence = new List<Evidence>(Math.Min(count, LabRule.MaxEvidence));
+            var texts = new List<string>(evidence.Capacity);
+            if (medications is not null)
+            {
+                Ordering.MostRecentFirst(medications, m => m.Start);
+                foreach (var m in medications)
+                {
+                    if (evidence.Count == LabRule.MaxEvidence)
+                    {
+                        break;
+                    }
+
+                    evidence.Add(EvidenceOf.Medication(m, m.Start < window.From ? "started before the window, ongoing into it" : null));
+                    texts.Add($"{m.DrugName} from {IsoDate.Format(m.Start)}");
+                }
+            }
+
+            if (immunizations is not null)
+            {
+                Ordering.MostRecentFirst(immunizations, x => x.Fact.Date);
+                foreach (var (fact, match) in immunizations)
+                {
+                    if (evidence.Count == LabRule.MaxEvidence)
+                    {
+                        break;
+                    }
+
+                    evidence.Add(EvidenceOf.Clinical(fact, $"immunization resolved to {match.Ingredient.Id}"));
+                    texts.Add($"{fact.Name ?? fact.Code} on {IsoDate.Format(fact.Date)}");
+                }
+            }
+
+            return new RuleResult(WhenPresent, $"{Label}: {string.Join("; ", texts)}{LabRule.More(count)} {Window.Describe(context)}", evidence);
+        }
+
+        if (WhenUncovered is { } uncovered && !context.IsCovered(RecordCategories.Medications, window))
+        {
+            return new RuleResult(uncovered, $"no {Label} found, but the declared medication coverage ({Describe(context.CoverageOf(RecordCategories.Medications))}) does not span {Window.Describe(context)}", [], $"a medications upload whose declared coverage (manifest) spans {window}");
         }
 
         return new RuleResult(WhenAbsent, $"no {Label} {Window.Describe(context)}", []);
+    }
+
+    /// <summary>Immunizations in the window that the drug catalogue resolves to a selected drug, in the order of the record.</summary>
+    private List<(ClinicalFact Fact, Vocabulary.DrugMatch Match)>? Immunizations(EvaluationContext context, DateRange window)
+    {
+        List<(ClinicalFact Fact, Vocabulary.DrugMatch Match)>? found = null;
+        foreach (var fact in context.Patient.Clinical)
+        {
+            if (fact.Type == ClinicalFactTypes.Immunization && window.Contains(fact.Date)
+                && context.Drugs.Resolve(fact.Code, fact.CodeSystem ?? "CVX", fact.Name) is { } match
+                && Drugs.Matches(match.Classes, match.Ingredient.Id, null))
+            {
+                (found ??= []).Add((fact, match));
+            }
+        }
+
+        return found;
     }
 
     public override IEnumerable<string> CoverageCategories() => WhenUncovered is null ? [] : [RecordCategories.Medications];

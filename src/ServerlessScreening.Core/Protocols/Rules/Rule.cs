@@ -1,5 +1,4 @@
 using ServerlessScreening.Facts;
-using ServerlessScreening.Ingestion;
 using ServerlessScreening.Verdicts;
 
 namespace ServerlessScreening.Protocols.Rules;
@@ -43,8 +42,8 @@ public sealed record WindowSpec
             _ => "screening",
         };
         return DaysBefore is null
-            ? $"on or before {anchorName} ({IsoDates.Format(range.To)})"
-            : $"{Label ?? DaysBefore + " days"} before {anchorName} ({IsoDates.Format(range.From)}..{IsoDates.Format(range.To)})";
+            ? $"on or before {anchorName} ({IsoDate.Format(range.To)})"
+            : $"{Label ?? DaysBefore + " days"} before {anchorName} ({IsoDate.Format(range.From)}..{IsoDate.Format(range.To)})";
     }
 }
 
@@ -58,6 +57,9 @@ public abstract record Rule
 
     /// <summary>The record categories whose declared coverage this rule consults (absence counts only under coverage).</summary>
     public virtual IEnumerable<string> CoverageCategories() => [];
+
+    /// <summary>The lab tests whose results this rule reads; a patient's results of other tests are never indexed.</summary>
+    public virtual IEnumerable<string> LabTests() => [];
 
     /// <summary>Problems with this rule's content (unknown tests or classes, empty code sets, impossible windows).</summary>
     public abstract IEnumerable<string> Lint(LintContext context);

@@ -70,7 +70,17 @@ public sealed record ScoreRule : Rule
         var metItems = new List<string>();
         foreach (var item in Items)
         {
-            var hit = item.AnyOf.Select(c => Met(context, c)).FirstOrDefault(m => m.Count > 0);
+            // The first condition of the item that is met decides it, and its deciding results are the evidence.
+            List<LabResult>? hit = null;
+            foreach (var condition in item.AnyOf)
+            {
+                hit = Met(context, condition);
+                if (hit is not null)
+                {
+                    break;
+                }
+            }
+
             if (hit is null)
             {
                 continue;
@@ -78,7 +88,11 @@ public sealed record ScoreRule : Rule
 
             total += item.Points;
             metItems.Add($"{item.Label} (+{Format(item.Points)})");
-            evidence.AddRange(hit.Select(l => EvidenceOf.Lab(l, $"lab-derived {Label} item: {item.Label}")));
+            var note = $"lab-derived {Label} item: {item.Label}";
+            foreach (var lab in hit)
+            {
+                evidence.Add(EvidenceOf.Lab(lab, note));
+            }
         }
 
         var items = metItems.Count == 0 ? "no lab-derivable item met" : string.Join(", ", metItems);
@@ -94,12 +108,7 @@ public sealed record ScoreRule : Rule
     private RuleResult? FromAssessment(EvaluationContext context)
     {
         var window = Assessment!.Window.Resolve(context);
-        var latest = context.Patient.Clinical
-            .Where(c => c.Type == ClinicalFactTypes.Assessment && string.Equals(c.Code, Assessment.Code, StringComparison.OrdinalIgnoreCase) && window.Contains(c.Date))
-            .OrderByDescending(c => c.Date)
-            .ThenByDescending(c => c.Source.Blob, StringComparer.Ordinal)
-            .ThenByDescending(c => c.Source.Line)
-            .FirstOrDefault();
+        var latest = ClinicalQuery.Latest(context.Patient.Clinical, ClinicalFactTypes.Assessment, Assessment.Code, window);
         if (latest is null)
         {
             return null;
@@ -115,15 +124,18 @@ public sealed record ScoreRule : Rule
         return new RuleResult(status, $"uploaded {Assessment.Code} {Format(value)} on {latest.Date:yyyy-MM-dd} {relation} {Format(Assessment.PassAtOrAbove)}", [EvidenceOf.Clinical(latest)]);
     }
 
-    private static List<LabResult> Met(EvaluationContext context, ItemCondition condition)
+    /// <summary>
+    /// The results that meet the condition on the most recent occasions it needs (one result per date, the most
+    /// recent of it), or null when fewer occasions meet it. The evidence is these results, not every result.
+    /// </summary>
+    private static List<LabResult>? Met(EvaluationContext context, ItemCondition condition)
     {
-        var results = LabQuery.InWindow(context, condition.Tests, condition.Window.Resolve(context));
-        // The evidence is the most recent result of each of the most recent occasions the item needs, not every result.
-        var deciding = new List<LabResult>(condition.Occasions);
-        foreach (var lab in results)
+        List<LabResult>? deciding = null;
+        foreach (var lab in LabQuery.InWindow(context, condition.Tests, condition.Window.Resolve(context)))
         {
-            if ((deciding.Count == 0 || deciding[^1].CollectedAt.Date != lab.CollectedAt.Date) && condition.Condition.Test(lab, context.Labs, out _) == Truth.Yes)
+            if ((deciding is null || deciding[^1].CollectedAt.Date != lab.CollectedAt.Date) && condition.Condition.Test(lab, context.Labs, out _) == Truth.Yes)
             {
+                deciding ??= new List<LabResult>(condition.Occasions);
                 deciding.Add(lab);
                 if (deciding.Count == condition.Occasions)
                 {
@@ -132,8 +144,10 @@ public sealed record ScoreRule : Rule
             }
         }
 
-        return [];
+        return null;
     }
+
+    public override IEnumerable<string> LabTests() => Items.SelectMany(i => i.AnyOf).SelectMany(c => c.Tests);
 
     private static string Format(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 

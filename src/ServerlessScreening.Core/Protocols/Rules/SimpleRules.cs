@@ -23,12 +23,7 @@ public sealed record AttestationRule : Rule
     public override RuleResult Evaluate(EvaluationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var latest = context.Patient.Clinical
-            .Where(c => c.Type == ClinicalFactTypes.Attestation && string.Equals(c.Code, Code, StringComparison.OrdinalIgnoreCase))
-            .OrderByDescending(c => c.Date)
-            .ThenByDescending(c => c.Source.Blob, StringComparer.Ordinal)
-            .ThenByDescending(c => c.Source.Line)
-            .FirstOrDefault();
+        var latest = ClinicalQuery.Latest(context.Patient.Clinical, ClinicalFactTypes.Attestation, Code);
         if (latest is null)
         {
             return new RuleResult(WhenAbsent, $"{Label}: not attested in the uploads", [], $"a site attestation {Code} yes/no (clinical upload, type attestation, code_system screening)");
@@ -75,17 +70,54 @@ public sealed record AllOfRule : Rule
 
     public override RuleResult Evaluate(EvaluationContext context)
     {
-        var results = Rules.Select(r => r.Evaluate(context)).ToList();
-        var status = results.Select(r => r.Status).MaxBy(StatusText.Severity);
-        var deciding = results.Where(r => r.Status == status).ToList();
-        var others = results.Where(r => r.Status != status).ToList();
-        var reason = string.Join("; ", deciding.Select(r => r.Reason))
-            + (others.Count == 0 ? string.Empty : " (also: " + string.Join("; ", others.Select(r => r.Reason)) + ")");
-        var needs = deciding.Select(r => r.Needs).Where(n => n is not null).ToList();
-        return new RuleResult(status, reason, results.SelectMany(r => r.Evidence).ToList(), needs.Count == 0 ? null : string.Join("; ", needs));
+        if (Rules.Count == 0)
+        {
+            throw new InvalidOperationException("An allOf rule has no rules to combine.");
+        }
+
+        var results = new RuleResult[Rules.Count];
+        var status = CriterionStatus.Pass;
+        var evidenceCount = 0;
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = Rules[i].Evaluate(context);
+            evidenceCount += results[i].Evidence.Count;
+            if (StatusText.Severity(results[i].Status) > StatusText.Severity(status))
+            {
+                status = results[i].Status;
+            }
+        }
+
+        // The reason leads with the parts that decided the status, then the others; evidence of every part, in order.
+        var deciding = new List<string>(results.Length);
+        var others = new List<string>(results.Length);
+        var needs = new List<string>();
+        var evidence = new List<Evidence>(evidenceCount);
+        foreach (var result in results)
+        {
+            if (result.Status == status)
+            {
+                deciding.Add(result.Reason);
+                if (result.Needs is not null)
+                {
+                    needs.Add(result.Needs);
+                }
+            }
+            else
+            {
+                others.Add(result.Reason);
+            }
+
+            evidence.AddRange(result.Evidence);
+        }
+
+        var reason = string.Join("; ", deciding) + (others.Count == 0 ? string.Empty : " (also: " + string.Join("; ", others) + ")");
+        return new RuleResult(status, reason, evidence, needs.Count == 0 ? null : string.Join("; ", needs));
     }
 
     public override IEnumerable<string> CoverageCategories() => Rules.SelectMany(r => r.CoverageCategories()).Distinct(StringComparer.Ordinal);
+
+    public override IEnumerable<string> LabTests() => Rules.SelectMany(r => r.LabTests());
 
     public override IEnumerable<string> Lint(LintContext context)
     {
