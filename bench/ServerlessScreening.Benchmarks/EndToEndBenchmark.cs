@@ -57,6 +57,14 @@ public static class EndToEndBenchmark
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {patients:N0} | {rows:N0} | {result.Verdicts.Count:N0} | {watch.Elapsed.TotalSeconds:0.0} | {result.Verdicts.Count / watch.Elapsed.TotalSeconds:0.0} | {counter.Total:N0} | {(double)counter.Total / patients:0.0} | {counter.BlobReads:N0} | {counter.BlobWrites:N0} | {counter.BlobLists:N0} | {counter.QueueOperations:N0} | {PeakResidentBytes() / 1e6:0} |"));
+            Console.WriteLine();
+            Console.WriteLine("| request | count | per patient |");
+            Console.WriteLine("|---|---:|---:|");
+            foreach (var (kind, count) in counter.ByKind.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal))
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {kind} | {count:N0} | {(double)count / patients:0.00} |"));
+            }
+
             foreach (var problem in result.Problems)
             {
                 Console.Error.WriteLine("problem: " + problem);

@@ -133,6 +133,10 @@ var appSettings = [
     value: '50000'
   }
   {
+    name: 'Screening__EvaluationDelay'
+    value: '00:00:30'
+  }
+  {
     name: 'Screening__PendingMarkerTimeout'
     value: '00:02:00'
   }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServerlessScreening.Ingestion;
 using ServerlessScreening.Pipeline;
+using ServerlessScreening.Pipeline.Queueing;
 using ServerlessScreening.Pipeline.Storage;
 using ServerlessScreening.Verdicts;
 
@@ -77,7 +78,7 @@ public static class LocalRun
         var problems = new List<string>();
         try
         {
-            var waited = await Quiescence.WaitAsync(store, host.Services.GetRequiredService<QueueServiceClient>(), host.Services.GetRequiredService<WorkTracker>(), uploads, options.Timeout, cancellationToken);
+            var waited = await Quiescence.WaitAsync(store, host.Services.GetRequiredService<EvaluationScheduler>(), host.Services.GetRequiredService<QueueServiceClient>(), host.Services.GetRequiredService<WorkTracker>(), uploads, options.Timeout, cancellationToken);
             problems.AddRange(waited);
         }
         finally
@@ -189,7 +190,7 @@ public static class LocalRun
 /// </summary>
 public static class Quiescence
 {
-    public static async Task<IReadOnlyList<string>> WaitAsync(ScreeningStore store, QueueServiceClient queues, WorkTracker tracker, IReadOnlyList<string> uploads, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> WaitAsync(ScreeningStore store, EvaluationScheduler scheduler, QueueServiceClient queues, WorkTracker tracker, IReadOnlyList<string> uploads, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
         var unreported = new HashSet<string>(uploads, StringComparer.Ordinal);
@@ -212,7 +213,7 @@ public static class Quiescence
             var busy = tracker.InFlight > 0
                 || await CountAsync(queues, StorageLayout.EvaluateQueue, cancellationToken) > 0
                 || await CountAsync(queues, StorageLayout.IngestQueue, cancellationToken) > 0
-                || await AnyPendingAsync(store, sites, cancellationToken);
+                || await AnyPendingAsync(scheduler, sites, cancellationToken);
             var poisonedBlobs = busy ? 0 : await CountAsync(queues, "webjobs-blobtrigger-poison", cancellationToken);
             if (!busy && (unreported.Count == 0 || poisonedBlobs >= unreported.Count))
             {
@@ -233,11 +234,11 @@ public static class Quiescence
         return [$"the run did not finish within {timeout}: {unreported.Count} uploads unread, work still queued"];
     }
 
-    private static async Task<bool> AnyPendingAsync(ScreeningStore store, IReadOnlyList<string> sites, CancellationToken cancellationToken)
+    private static async Task<bool> AnyPendingAsync(EvaluationScheduler scheduler, IReadOnlyList<string> sites, CancellationToken cancellationToken)
     {
         foreach (var site in sites)
         {
-            if (await store.AnyAsync(StorageLayout.StateContainer, StorageLayout.PendingPrefix(site), cancellationToken))
+            if (await scheduler.AnyPendingAsync(site, cancellationToken))
             {
                 return true;
             }

@@ -21,9 +21,18 @@ public sealed class ScreeningOptions : IValidatableObject
     public int FlushThreshold { get; set; } = 50_000;
 
     /// <summary>
+    /// How long a patient's evaluation waits after the first new facts of a burst: the files of one export (patients,
+    /// labs, medications) arrive together and are read concurrently, and facts committed within this window join the
+    /// same evaluation instead of each producing a verdict version and a result event of their own.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan EvaluationDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// How long a pending-evaluation marker suppresses further queue messages for a patient before it is stale. It must
     /// stay well below the ten minutes after which a crashed instance's queue messages come back: an ingestion that
     /// crashed between creating a marker and sending its message is retried then, and must find the marker stale.
+    /// Counted from the end of <see cref="EvaluationDelay"/>, when the message becomes visible.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:10", "00:05:00")]
     public TimeSpan PendingMarkerTimeout { get; set; } = TimeSpan.FromMinutes(2);

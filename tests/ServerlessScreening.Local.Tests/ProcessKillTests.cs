@@ -4,6 +4,7 @@ using System.Text;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessScreening.Pipeline;
+using ServerlessScreening.Pipeline.Queueing;
 using ServerlessScreening.Pipeline.Storage;
 
 namespace ServerlessScreening.Local.Tests;
@@ -127,8 +128,7 @@ public sealed class ProcessKillTests : IAsyncLifetime
             }
         }
 
-        var pending = await _services!.GetRequiredService<ScreeningStore>().ListAsync(StorageLayout.StateContainer, Site + "/pending/", CancellationToken.None);
-        return pending.Count == 0;
+        return !await _services!.GetRequiredService<EvaluationScheduler>().AnyPendingAsync(Site, CancellationToken.None);
     }
 
     private async Task<List<string>> Events()

@@ -144,7 +144,8 @@ public sealed class RunCommandTests : IDisposable
 
         var gone = await Eventually(() => ScreeningCommand.AzuriteProcesses().Contains(emulator.Value) ? null : (bool?)true, TimeSpan.FromSeconds(20));
         Assert.True(gone, "the emulator kept running after the command that started it died");
-        Assert.False(Directory.Exists(dataFolder), "the emulator's data folder was left behind");
+        var removed = await Eventually(() => Directory.Exists(dataFolder) ? null : (bool?)true, TimeSpan.FromSeconds(10));
+        Assert.True(removed, "the emulator's data folder was left behind");
     }
 
     private static async Task<T?> Eventually<T>(Func<T?> probe, TimeSpan timeout)

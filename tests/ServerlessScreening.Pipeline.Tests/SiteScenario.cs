@@ -79,7 +79,8 @@ internal sealed class SiteScenario(ServiceProvider services, string siteId)
     /// <summary>The result events published for this site (peeked, left on the queue).</summary>
     public async Task<List<JObject>> EventsAsync()
     {
-        var queue = services.GetRequiredService<QueueServiceClient>().GetQueueClient("screening-results");
+        var name = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResultsOptions>>().Value.QueueName;
+        var queue = services.GetRequiredService<QueueServiceClient>().GetQueueClient(name);
         var events = new List<JObject>();
         foreach (var message in (await queue.PeekMessagesAsync(32)).Value)
         {

@@ -1,4 +1,6 @@
 using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
 using ServerlessScreening.Pipeline.Storage;
 
@@ -6,71 +8,119 @@ namespace ServerlessScreening.Pipeline.Queueing;
 
 /// <summary>
 /// Coalesces evaluation requests: a patient gets a queue message only when no evaluation is already pending for it.
-/// The pending marker is a create-only blob; the evaluator deletes it before reading the patient's facts, so facts
-/// committed after that point always cause one more evaluation and a burst of uploads causes one, not one per upload.
-/// A marker older than <see cref="ScreeningOptions.PendingMarkerTimeout"/> is stale (its message was lost or
-/// poisoned) and no longer suppresses a new request.
+/// Each patient has one marker blob, created on its first request and never deleted; its <c>state</c> metadata is
+/// <c>pending</c> from a request until the evaluator starts, then <c>started</c>. The evaluator flips it before reading
+/// the patient's facts, so facts committed after that point always cause one more evaluation, and a burst of uploads
+/// causes one, not one per upload. The message becomes visible <see cref="ScreeningOptions.EvaluationDelay"/> after the
+/// request that marked the patient pending, so the other files of the same export join that evaluation. A marker
+/// still pending <see cref="ScreeningOptions.PendingMarkerTimeout"/> after its message became visible is stale (the
+/// message was lost or poisoned) and no longer suppresses a new request.
 /// </summary>
+/// <remarks>
+/// Markers change state through metadata writes guarded by ETags rather than by create-and-delete: a delete is the
+/// costliest request for the local emulator's store (it re-sorts every index over all blobs), and a metadata write
+/// leaves no old content behind to collect.
+/// </remarks>
 public sealed class EvaluationScheduler(ScreeningStore store, IPatientQueue queue, IOptions<ScreeningOptions> options, TimeProvider time)
 {
+    private const string StateKey = "state";
+    private const string Pending = "pending";
+    private const string Started = "started";
+
     public async Task RequestAsync(string siteId, string patientId, string? traceParent, CancellationToken cancellationToken)
     {
         var marker = store.Blob(StorageLayout.StateContainer, StorageLayout.PendingBlob(siteId, patientId));
         var now = time.GetUtcNow();
-        var content = BinaryData.FromString(now.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-        if (!await TryCreateAsync(marker, content, now, cancellationToken))
+        if (!await TryMarkPendingAsync(marker, now, cancellationToken))
         {
             return;
         }
 
-        // A marker without its message would hold the patient back until the marker goes stale: once the marker
-        // exists, the message is sent even if the caller is being cancelled, and a failed send removes the marker.
+        // A pending marker without its message would hold the patient back until the marker goes stale: once it is
+        // pending, the message is sent even if the caller is being cancelled, and a failed send takes the mark back.
         try
         {
-            await queue.SendAsync(new PatientWorkItem(siteId, patientId, traceParent, now), CancellationToken.None);
+            await queue.SendAsync(new PatientWorkItem(siteId, patientId, traceParent, now), options.Value.EvaluationDelay, CancellationToken.None);
         }
         catch
         {
-            await marker.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+            await MarkStartedAsync(marker, CancellationToken.None);
             throw;
         }
     }
 
-    /// <summary>Creates the pending marker; false when a fresh one exists (an evaluation is already pending).</summary>
-    private async Task<bool> TryCreateAsync(Azure.Storage.Blobs.BlobClient marker, BinaryData content, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Called by the evaluator before it reads facts: from here on, new facts request a new evaluation.</summary>
+    public Task ClearAsync(string siteId, string patientId, CancellationToken cancellationToken) =>
+        MarkStartedAsync(store.Blob(StorageLayout.StateContainer, StorageLayout.PendingBlob(siteId, patientId)), cancellationToken);
+
+    /// <summary>Whether any patient of the site has an evaluation requested and not yet started.</summary>
+    public async Task<bool> AnyPendingAsync(string siteId, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 3; attempt++)
+        await foreach (var marker in store.Container(StorageLayout.StateContainer).GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, StorageLayout.PendingPrefix(siteId), cancellationToken))
         {
-            try
+            if (IsPending(marker.Metadata))
             {
-                await marker.UploadAsync(content, overwrite: false, cancellationToken);
                 return true;
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
-            {
-            }
-
-            try
-            {
-                var properties = await marker.GetPropertiesAsync(cancellationToken: cancellationToken);
-                if (now - properties.Value.LastModified < options.Value.PendingMarkerTimeout)
-                {
-                    return false;
-                }
-
-                await marker.UploadAsync(content, new Azure.Storage.Blobs.Models.BlobUploadOptions { Conditions = new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = properties.Value.ETag } }, cancellationToken);
-                return true;
-            }
-            catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
-            {
-                // The evaluator removed the marker, or another request replaced a stale one, in between: look again.
             }
         }
 
         return false;
     }
 
-    /// <summary>Called by the evaluator before it reads facts: from here on, new facts request a new evaluation.</summary>
-    public Task ClearAsync(string siteId, string patientId, CancellationToken cancellationToken) =>
-        store.DeleteIfExistsAsync(StorageLayout.StateContainer, StorageLayout.PendingBlob(siteId, patientId), cancellationToken);
+    /// <summary>Marks the patient pending; false when a fresh pending mark exists (an evaluation is already pending).</summary>
+    private async Task<bool> TryMarkPendingAsync(BlobClient marker, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var pending = new Dictionary<string, string> { [StateKey] = Pending };
+        // Look first: after a patient's first request its marker exists, and one read settles most requests.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            try
+            {
+                var properties = await marker.GetPropertiesAsync(cancellationToken: cancellationToken);
+                var staleAfter = options.Value.EvaluationDelay + options.Value.PendingMarkerTimeout;
+                if (IsPending(properties.Value.Metadata) && now - properties.Value.LastModified < staleAfter)
+                {
+                    return false;
+                }
+
+                await marker.SetMetadataAsync(pending, new BlobRequestConditions { IfMatch = properties.Value.ETag }, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // The evaluator started, or another request marked it, in between: look again.
+                continue;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+            }
+
+            try
+            {
+                await marker.UploadAsync(BinaryData.Empty, new BlobUploadOptions { Metadata = pending, Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // Another request created it first: look again.
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task MarkStartedAsync(BlobClient marker, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await marker.SetMetadataAsync(new Dictionary<string, string> { [StateKey] = Started }, cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // No request ever marked this patient (a replayed or hand-queued work item): nothing to take back.
+        }
+    }
+
+    private static bool IsPending(IDictionary<string, string> metadata) =>
+        metadata.TryGetValue(StateKey, out var state) && state == Pending;
 }

@@ -27,7 +27,8 @@ public sealed record IngestRequest(string Upload, string Reason, string? TracePa
 /// <summary>The transport that carries patients to evaluation. Storage queues here; another transport is a deployment choice behind this interface.</summary>
 public interface IPatientQueue
 {
-    Task SendAsync(PatientWorkItem item, CancellationToken cancellationToken);
+    /// <summary>Sends the work item, to be delivered no sooner than <paramref name="visibleAfter"/> from now.</summary>
+    Task SendAsync(PatientWorkItem item, TimeSpan visibleAfter, CancellationToken cancellationToken);
 }
 
 /// <summary>The transport that carries uploads to be read again.</summary>
@@ -42,8 +43,8 @@ public sealed class StorageWorkQueues(QueueServiceClient queues) : IPatientQueue
     private readonly QueueClient _evaluate = queues.GetQueueClient(StorageLayout.EvaluateQueue);
     private readonly QueueClient _ingest = queues.GetQueueClient(StorageLayout.IngestQueue);
 
-    public Task SendAsync(PatientWorkItem item, CancellationToken cancellationToken) =>
-        _evaluate.SendMessageAsync(item?.ToJson(), cancellationToken);
+    public Task SendAsync(PatientWorkItem item, TimeSpan visibleAfter, CancellationToken cancellationToken) =>
+        _evaluate.SendMessageAsync(item?.ToJson(), visibleAfter > TimeSpan.Zero ? visibleAfter : null, cancellationToken: cancellationToken);
 
     public Task SendAsync(IngestRequest request, CancellationToken cancellationToken) =>
         _ingest.SendMessageAsync(request?.ToJson(), cancellationToken);

@@ -138,17 +138,6 @@ public sealed class ScreeningStore(BlobServiceClient blobs)
         return names;
     }
 
-    /// <summary>Whether any blob name starts with the prefix: one page of one name, however many there are.</summary>
-    public async Task<bool> AnyAsync(string container, string prefix, CancellationToken cancellationToken)
-    {
-        await foreach (var page in Container(container).GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).AsPages(pageSizeHint: 1))
-        {
-            return page.Values.Count > 0;
-        }
-
-        return false;
-    }
-
     /// <summary>The immediate "sub-folders" under a prefix (names ending in '/').</summary>
     public async Task<IReadOnlyList<string>> ListFoldersAsync(string container, string prefix, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
@@ -35,8 +36,36 @@ public sealed class StorageOperationCounter
 
     public long Total => BlobReads + BlobWrites + BlobLists + QueueOperations;
 
+    /// <summary>Requests by kind: method, container or queue (the first path segment after the account) and <c>comp</c>.</summary>
+    public IReadOnlyDictionary<string, long> ByKind => _byKind.ToDictionary(p => p.Key, p => Interlocked.Read(ref p.Value.Count), StringComparer.Ordinal);
+
+    private readonly ConcurrentDictionary<string, Tally> _byKind = new(StringComparer.Ordinal);
+
+    private sealed class Tally
+    {
+        public long Count;
+    }
+
+    private static string KindOf(HttpMessage message)
+    {
+        var segments = message.Request.Uri.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        // Path-style addresses (the emulator) start with the account; Azure's host-style ones with the container.
+        var target = segments.Length switch
+        {
+            0 => "(service)",
+            _ when message.Request.Uri.Host is "127.0.0.1" or "localhost" => segments.Length > 1 ? segments[1] : "(account)",
+            _ => segments[0],
+        };
+        var query = message.Request.Uri.Query;
+        var comp = query.IndexOf("comp=", StringComparison.Ordinal) is var at and >= 0
+            ? " " + query[(at + 5)..].Split('&')[0]
+            : string.Empty;
+        return $"{message.Request.Method} {target}{comp}";
+    }
+
     private void Count(HttpMessage message, bool queue)
     {
+        Interlocked.Increment(ref _byKind.GetOrAdd(KindOf(message), _ => new Tally()).Count);
         if (queue)
         {
             Interlocked.Increment(ref _queueOperations);
