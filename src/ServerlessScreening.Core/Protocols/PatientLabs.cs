@@ -49,18 +49,27 @@ internal sealed class PatientLabs
 
     public PatientLabs(IReadOnlyList<LabResult> labs, LabTestIndex index)
     {
-        // Count per slot, then place each result in its slot's range (a counting sort), then order each range.
-        var slotOf = ArrayPool<int>.Shared.Rent(labs.Count);
+        // One pass reads each result's test and time; a counting sort then groups the indexed results by slot, in
+        // the patient's order, and each group is ordered by recency. Sorting positions rather than results moves no
+        // object references, which keeps the sort cheap.
+        var count = labs.Count;
+        var slotOf = ArrayPool<int>.Shared.Rent(count);
+        var recencyOf = ArrayPool<long>.Shared.Rent(count);
         _starts = new int[index.Count + 1];
         var indexed = 0;
-        for (var i = 0; i < labs.Count; i++)
+        for (var i = 0; i < count; i++)
         {
-            var slot = index.TryGetSlot(labs[i].TestId, out var s) ? s : -1;
-            slotOf[i] = slot;
-            if (slot >= 0)
+            var lab = labs[i];
+            if (index.TryGetSlot(lab.TestId, out var slot))
             {
+                slotOf[i] = slot;
+                recencyOf[i] = RecencyOf(lab);
                 _starts[slot + 1]++;
                 indexed++;
+            }
+            else
+            {
+                slotOf[i] = -1;
             }
         }
 
@@ -69,14 +78,14 @@ internal sealed class PatientLabs
             _starts[s + 1] += _starts[s];
         }
 
-        var entries = ArrayPool<RecentLab>.Shared.Rent(indexed);
         var next = ArrayPool<int>.Shared.Rent(index.Count);
         Array.Copy(_starts, next, index.Count);
-        for (var i = 0; i < labs.Count; i++)
+        var order = ArrayPool<Position>.Shared.Rent(indexed);
+        for (var i = 0; i < count; i++)
         {
             if (slotOf[i] >= 0)
             {
-                entries[next[slotOf[i]]++] = new RecentLab(labs[i]);
+                order[next[slotOf[i]]++] = new Position(recencyOf[i], i);
             }
         }
 
@@ -84,18 +93,44 @@ internal sealed class PatientLabs
         _recency = new long[indexed];
         for (var s = 0; s < index.Count; s++)
         {
-            var range = entries.AsSpan(_starts[s], _starts[s + 1] - _starts[s]);
-            range.Sort();
-            for (var i = 0; i < range.Length; i++)
-            {
-                _labs[_starts[s] + i] = range[i].Lab;
-                _recency[_starts[s] + i] = range[i].Recency;
-            }
+            order.AsSpan(_starts[s], _starts[s + 1] - _starts[s]).Sort();
         }
 
+        for (var k = 0; k < indexed; k++)
+        {
+            _labs[k] = labs[order[k].Index];
+            _recency[k] = order[k].Recency;
+        }
+
+        OrderSameMomentResults();
         ArrayPool<int>.Shared.Return(slotOf);
+        ArrayPool<long>.Shared.Return(recencyOf);
         ArrayPool<int>.Shared.Return(next);
-        ArrayPool<RecentLab>.Shared.Return(entries, clearArray: true);
+        ArrayPool<Position>.Shared.Return(order);
+    }
+
+    /// <summary>
+    /// Results of one test collected at the same moment are ordered by source and line, as
+    /// <see cref="Rules.LabQuery.MostRecentFirst"/> orders them (an insertion sort: such runs are short and rare).
+    /// </summary>
+    private void OrderSameMomentResults()
+    {
+        var comparer = default(Rules.LabQuery.MostRecentFirstOrder);
+        for (var s = 0; s + 1 < _starts.Length; s++)
+        {
+            for (var k = _starts[s] + 1; k < _starts[s + 1]; k++)
+            {
+                var lab = _labs[k];
+                var j = k - 1;
+                while (j >= _starts[s] && _recency[j] == _recency[k] && comparer.Compare(lab, _labs[j]) < 0)
+                {
+                    _labs[j + 1] = _labs[j];
+                    j--;
+                }
+
+                _labs[j + 1] = lab;
+            }
+        }
     }
 
     /// <summary>The results of one slot inside a window, most recent first.</summary>
@@ -166,6 +201,13 @@ internal sealed class PatientLabs
     public static long RecencyOf(LabResult lab) => RecencyOf(lab.CollectedAt.Date, lab.CollectedAt.Time?.Ticks ?? EndOfDay);
 
     private static long RecencyOf(DateOnly date, long timeTicks) => (date.DayNumber * TimeSpan.TicksPerDay) + timeTicks;
+
+    /// <summary>A result's recency and its position in the patient's record: most recent first, then in record order.</summary>
+    private readonly record struct Position(long Recency, int Index) : IComparable<Position>
+    {
+        public int CompareTo(Position other) =>
+            Recency != other.Recency ? other.Recency.CompareTo(Recency) : Index.CompareTo(other.Index);
+    }
 
     /// <summary>
     /// A result with its recency, ordered most recent first; results collected at the same moment are ordered by
