@@ -27,3 +27,27 @@ public static class IsoDate
         chars[9] = (char)('0' + (day % 10));
     }
 }
+
+/// <summary>
+/// A date that formats as <see cref="IsoDate"/> text, so an interpolated string writes it in place instead of
+/// through an intermediate string.
+/// </summary>
+public readonly struct IsoDateText(DateOnly date) : ISpanFormattable
+{
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        if (destination.Length < IsoDate.Length)
+        {
+            charsWritten = 0;
+            return false;
+        }
+
+        IsoDate.Write(date, destination);
+        charsWritten = IsoDate.Length;
+        return true;
+    }
+
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    public override string ToString() => IsoDate.Format(date);
+}

@@ -46,18 +46,20 @@ public static class EvidenceOf
     }
 
     /// <summary>The texts that are neither null nor empty, joined with "; ".</summary>
-    private static string JoinPresent(string first, string? second, string? third, string? fourth)
+    private static string JoinPresent(string? first, string? second, string? third, string? fourth)
     {
-        var text = first;
-        foreach (var part in (ReadOnlySpan<string?>)[second, third, fourth])
+        ReadOnlySpan<string?> texts = [first, second, third, fourth];
+        Span<string?> present = [null, null, null, null];
+        var count = 0;
+        foreach (var text in texts)
         {
-            if (!string.IsNullOrEmpty(part))
+            if (!string.IsNullOrEmpty(text))
             {
-                text = text.Length == 0 ? part : string.Concat(text, "; ", part);
+                present[count++] = text;
             }
         }
 
-        return text;
+        return string.Join("; ", present[..count]);
     }
 
     public static Evidence Clinical(ClinicalFact fact, string? note = null)

@@ -36,16 +36,18 @@ public sealed class LabTestIndex
 /// (<see cref="Rules.LabQuery.MostRecentFirst"/>). Each result carries its recency (date and time as one number), so
 /// windows are found and results of several tests merged without reading the results themselves.
 /// </summary>
-internal sealed class PatientLabs
+internal sealed class PatientLabs : IDisposable
 {
     /// <summary>A result without a time of day counts as the end of its day, as in <see cref="Rules.LabQuery.MostRecentFirst"/>.</summary>
     private static readonly long EndOfDay = TimeOnly.MaxValue.Ticks;
 
+    // Rented from the shared pools (an evaluation needs them only while it runs) and returned by Dispose.
     private readonly LabResult[] _labs;
     private readonly long[] _recency;
 
-    /// <summary>Slot <c>s</c> holds <c>_labs[_starts[s].._starts[s + 1]]</c>.</summary>
+    /// <summary>Slot <c>s</c> holds <c>_labs[_starts[s].._starts[s + 1]]</c>, for <c>s</c> below <see cref="_slots"/>.</summary>
     private readonly int[] _starts;
+    private readonly int _slots;
 
     public PatientLabs(IReadOnlyList<LabResult> labs, LabTestIndex index)
     {
@@ -55,7 +57,9 @@ internal sealed class PatientLabs
         var count = labs.Count;
         var slotOf = ArrayPool<int>.Shared.Rent(count);
         var recencyOf = ArrayPool<long>.Shared.Rent(count);
-        _starts = new int[index.Count + 1];
+        _slots = index.Count;
+        _starts = ArrayPool<int>.Shared.Rent(_slots + 1);
+        _starts.AsSpan(0, _slots + 1).Clear();
         var indexed = 0;
         for (var i = 0; i < count; i++)
         {
@@ -89,8 +93,8 @@ internal sealed class PatientLabs
             }
         }
 
-        _labs = new LabResult[indexed];
-        _recency = new long[indexed];
+        _labs = ArrayPool<LabResult>.Shared.Rent(indexed);
+        _recency = ArrayPool<long>.Shared.Rent(indexed);
         for (var s = 0; s < index.Count; s++)
         {
             order.AsSpan(_starts[s], _starts[s + 1] - _starts[s]).Sort();
@@ -116,7 +120,7 @@ internal sealed class PatientLabs
     private void OrderSameMomentResults()
     {
         var comparer = default(Rules.LabQuery.MostRecentFirstOrder);
-        for (var s = 0; s + 1 < _starts.Length; s++)
+        for (var s = 0; s < _slots; s++)
         {
             for (var k = _starts[s] + 1; k < _starts[s + 1]; k++)
             {
@@ -131,6 +135,13 @@ internal sealed class PatientLabs
                 _labs[j + 1] = lab;
             }
         }
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<LabResult>.Shared.Return(_labs, clearArray: true);
+        ArrayPool<long>.Shared.Return(_recency);
+        ArrayPool<int>.Shared.Return(_starts);
     }
 
     /// <summary>The results of one slot inside a window, most recent first.</summary>

@@ -42,8 +42,10 @@ public sealed record WindowSpec
             _ => "screening",
         };
         return DaysBefore is null
-            ? $"on or before {anchorName} ({IsoDate.Format(range.To)})"
-            : $"{Label ?? DaysBefore + " days"} before {anchorName} ({IsoDate.Format(range.From)}..{IsoDate.Format(range.To)})";
+            ? $"on or before {anchorName} ({new IsoDateText(range.To)})"
+            : Label is null
+                ? $"{DaysBefore} days before {anchorName} ({new IsoDateText(range.From)}..{new IsoDateText(range.To)})"
+                : $"{Label} before {anchorName} ({new IsoDateText(range.From)}..{new IsoDateText(range.To)})";
     }
 }
 

@@ -87,7 +87,7 @@ public sealed record ScoreRule : Rule
             }
 
             total += item.Points;
-            metItems.Add($"{item.Label} (+{Format(item.Points)})");
+            metItems.Add(string.Create(CultureInfo.InvariantCulture, $"{item.Label} (+{item.Points:0.##})"));
             var note = $"lab-derived {Label} item: {item.Label}";
             foreach (var lab in hit)
             {

@@ -111,7 +111,7 @@ public sealed record AllOfRule : Rule
             evidence.AddRange(result.Evidence);
         }
 
-        var reason = string.Join("; ", deciding) + (others.Count == 0 ? string.Empty : " (also: " + string.Join("; ", others) + ")");
+        var reason = others.Count == 0 ? string.Join("; ", deciding) : $"{string.Join("; ", deciding)} (also: {string.Join("; ", others)})";
         return new RuleResult(status, reason, evidence, needs.Count == 0 ? null : string.Join("; ", needs));
     }
 
