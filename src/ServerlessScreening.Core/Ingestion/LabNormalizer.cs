@@ -49,7 +49,8 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
 
     /// <summary>
     /// The normalised result: <paramref name="identity"/> (when, which code, where from) with the value, unit and
-    /// reference range brought to the test's canonical unit. Built in one allocation: this runs once per lab row.
+    /// reference range brought to the test's canonical unit. This runs once per lab row: what depends only on the test,
+    /// unit and range is remembered (<see cref="UnitsOf"/>), and the raw value becomes a string only when the result keeps it.
     /// <paramref name="unitProblem"/> describes an unrecognised unit for the report's warnings, or is null.
     /// </summary>
     public LabResult Normalize(LabTestDefinition test, LabValue value, string rawValue, string? rawUnit, string? referenceRange, in LabIdentity identity, out string? unitProblem) =>
@@ -57,7 +58,7 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
 
     /// <summary>
     /// <see cref="Normalize(LabTestDefinition, LabValue, string, string?, string?, in LabIdentity, out string?)"/> with the
-    /// raw value as a span: it becomes a string only when the result keeps it (converted or unrecognised units, qualitative results).
+    /// raw value as a span, read in place from the row.
     /// </summary>
     public LabResult Normalize(LabTestDefinition test, LabValue value, ReadOnlySpan<char> rawValue, string? rawUnit, string? referenceRange, in LabIdentity identity, out string? unitProblem)
     {
