@@ -20,6 +20,7 @@ public static class EndToEndBenchmark
         var patients = args.Length > 1 && args[0] == "--patients" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
         var inMemory = args.Contains("--in-memory");
         var batch = Array.IndexOf(args, "--batch-size") is var at and >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : (int?)null;
+        var delay = Array.IndexOf(args, "--evaluation-delay") is var delayAt and >= 0 && delayAt + 1 < args.Length ? TimeSpan.Parse(args[delayAt + 1], CultureInfo.InvariantCulture) : (TimeSpan?)null;
         var input = Directory.CreateTempSubdirectory("screening-e2e-input-");
         var output = Directory.CreateTempSubdirectory("screening-e2e-output-");
         try
@@ -34,6 +35,12 @@ public static class EndToEndBenchmark
                 Configure = services =>
                 {
                     services.AddSingleton(counter);
+                    if (delay is { } wait)
+                    {
+                        // The site's four files are read concurrently; a delay longer than reading them gives each patient one evaluation.
+                        services.PostConfigure<ServerlessScreening.Pipeline.ScreeningOptions>(o => o.EvaluationDelay = wait);
+                    }
+
                     if (batch is { } size)
                     {
                         // Fewer messages in flight than host.json's 32 + 32: the emulator serves requests one at a time, and
@@ -52,7 +59,7 @@ public static class EndToEndBenchmark
             var result = await LocalRun.ExecuteAsync(Repository.Root(), options, CancellationToken.None);
             watch.Stop();
 
-            Console.WriteLine($"Azurite data: {(inMemory ? "in memory" : "temporary folder")}; queue batch size: {batch?.ToString(CultureInfo.InvariantCulture) ?? "host.json"}");
+            Console.WriteLine($"Azurite data: {(inMemory ? "in memory" : "temporary folder")}; queue batch size: {batch?.ToString(CultureInfo.InvariantCulture) ?? "host.json"}; evaluation delay: {delay?.ToString() ?? "local.settings.sample.json"}");
             Console.WriteLine($"| patients | rows | verdicts | wall s | verdicts/s | storage ops | ops/patient | blob reads | blob writes | blob lists | queue ops | peak RSS MB |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

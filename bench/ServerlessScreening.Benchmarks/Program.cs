@@ -23,6 +23,6 @@ static int Run(Action action)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [evaluations] [distinct patients] | ingestion [--rows N ...] [--keep]");
+    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [evaluations] [distinct patients] | ingestion [--rows N ...] [--keep] | e2e --patients N [--in-memory] [--batch-size N] [--evaluation-delay hh:mm:ss]");
     return 2;
 }

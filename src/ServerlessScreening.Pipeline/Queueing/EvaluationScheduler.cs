@@ -1,6 +1,6 @@
 using Azure;
-using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Options;
 using ServerlessScreening.Pipeline.Storage;
 
@@ -29,7 +29,7 @@ public sealed class EvaluationScheduler(ScreeningStore store, IPatientQueue queu
 
     public async Task RequestAsync(string siteId, string patientId, string? traceParent, CancellationToken cancellationToken)
     {
-        var marker = store.Blob(StorageLayout.StateContainer, StorageLayout.PendingBlob(siteId, patientId));
+        var marker = Marker(siteId, patientId);
         var now = time.GetUtcNow();
         if (!await TryMarkPendingAsync(marker, now, cancellationToken))
         {
@@ -51,7 +51,7 @@ public sealed class EvaluationScheduler(ScreeningStore store, IPatientQueue queu
 
     /// <summary>Called by the evaluator before it reads facts: from here on, new facts request a new evaluation.</summary>
     public Task ClearAsync(string siteId, string patientId, CancellationToken cancellationToken) =>
-        MarkStartedAsync(store.Blob(StorageLayout.StateContainer, StorageLayout.PendingBlob(siteId, patientId)), cancellationToken);
+        MarkStartedAsync(Marker(siteId, patientId), cancellationToken);
 
     /// <summary>Whether any patient of the site has an evaluation requested and not yet started.</summary>
     public async Task<bool> AnyPendingAsync(string siteId, CancellationToken cancellationToken)
@@ -68,7 +68,7 @@ public sealed class EvaluationScheduler(ScreeningStore store, IPatientQueue queu
     }
 
     /// <summary>Marks the patient pending; false when a fresh pending mark exists (an evaluation is already pending).</summary>
-    private async Task<bool> TryMarkPendingAsync(BlobClient marker, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<bool> TryMarkPendingAsync(AppendBlobClient marker, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var pending = new Dictionary<string, string> { [StateKey] = Pending };
         // Look first: after a patient's first request its marker exists, and one read settles most requests.
@@ -97,7 +97,7 @@ public sealed class EvaluationScheduler(ScreeningStore store, IPatientQueue queu
 
             try
             {
-                await marker.UploadAsync(BinaryData.Empty, new BlobUploadOptions { Metadata = pending, Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
+                await marker.CreateAsync(new AppendBlobCreateOptions { Metadata = pending, Conditions = new AppendBlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken);
                 return true;
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
@@ -109,7 +109,7 @@ public sealed class EvaluationScheduler(ScreeningStore store, IPatientQueue queu
         return false;
     }
 
-    private static async Task MarkStartedAsync(BlobClient marker, CancellationToken cancellationToken)
+    private static async Task MarkStartedAsync(AppendBlobClient marker, CancellationToken cancellationToken)
     {
         try
         {
@@ -120,6 +120,14 @@ public sealed class EvaluationScheduler(ScreeningStore store, IPatientQueue queu
             // No request ever marked this patient (a replayed or hand-queued work item): nothing to take back.
         }
     }
+
+    /// <summary>
+    /// A marker is an empty append blob: creating one sends no content, so a request that loses the race to create it
+    /// leaves nothing behind (a lost block-blob upload leaves its content for the store to collect, which the local
+    /// emulator does at a cost that grows with everything it holds).
+    /// </summary>
+    private AppendBlobClient Marker(string siteId, string patientId) =>
+        store.Container(StorageLayout.StateContainer).GetAppendBlobClient(StorageLayout.PendingBlob(siteId, patientId));
 
     private static bool IsPending(IDictionary<string, string> metadata) =>
         metadata.TryGetValue(StateKey, out var state) && state == Pending;
