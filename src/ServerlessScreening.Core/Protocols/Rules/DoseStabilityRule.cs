@@ -42,11 +42,13 @@ public sealed record DoseStabilityRule : Rule
                 {
                     var changed = previous is not null && previous.End is { } end && end.AddDays(1) >= course.Start && previous.Signature != course.Signature;
                     var kind = course.End == course.Start ? ChangeKind.Pulse : changed ? ChangeKind.DoseChanged : ChangeKind.Started;
-                    unstable.Add(new Change(kind, course.First, course.Start, previous?.Signature, course.Signature));
+                    unstable.Add(changed
+                        ? new Change(kind, course.First, course.Start, previous!.Signature, course.Signature)
+                        : new Change(kind, course.First, course.Start, null, null));
                 }
                 else if (course.End is { } stop && stop <= window.To)
                 {
-                    unstable.Add(new Change(ChangeKind.Stopped, course.Last, stop, null, course.Signature) { Name = course.First.DrugName });
+                    unstable.Add(new Change(ChangeKind.Stopped, course.Last, stop, null, null) { Name = course.First.DrugName });
                 }
                 else if (course.First.Dose is null)
                 {
@@ -182,9 +184,11 @@ public sealed record DoseStabilityRule : Rule
         var courses = new List<Course>();
         foreach (var (record, _) in keyed)
         {
-            var signature = Signature(record);
+            // Signatures are compared only when the dates allow a refill: formatting them is the costly part.
             var last = courses.Count > 0 ? courses[^1] : null;
-            if (last is not null && last.Signature == signature && (last.End is null || record.Start <= last.End.Value.AddDays(1)) && record.End != record.Start)
+            string? signature = null;
+            if (last is not null && (last.End is null || record.Start <= last.End.Value.AddDays(1)) && record.End != record.Start
+                && last.Signature == (signature = Signature(record)))
             {
                 last.Extend(record);
             }
@@ -241,7 +245,7 @@ public sealed record DoseStabilityRule : Rule
     }
 
     /// <summary>A start, stop, dose change or pulse inside the window, with the record that shows it; described only if the reason names it.</summary>
-    private readonly record struct Change(ChangeKind Kind, MedicationRecord Record, DateOnly Date, string? From, string To)
+    private readonly record struct Change(ChangeKind Kind, MedicationRecord Record, DateOnly Date, string? From, string? To)
     {
         public string Name { get; init; } = Record.DrugName;
 
@@ -254,13 +258,14 @@ public sealed record DoseStabilityRule : Rule
         };
     }
 
-    private sealed class Course(MedicationRecord first, string signature)
+    /// <summary>Records of one ingredient at one signature that follow each other; the signature is the first record's, worked out when first asked for.</summary>
+    private sealed class Course(MedicationRecord first, string? signature)
     {
         public MedicationRecord First { get; } = first;
 
         public MedicationRecord Last { get; private set; } = first;
 
-        public string Signature { get; } = signature;
+        public string Signature => signature ??= DoseStabilityRule.Signature(First);
 
         public DateOnly Start => First.Start;
 
