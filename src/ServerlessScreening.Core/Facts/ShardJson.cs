@@ -111,6 +111,15 @@ internal static class ShardJsonWriter
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
+    // The encoded form of strings that repeat across facts (codes, units, names, conversions). Bounded in count and
+    // length, and per thread like the buffer.
+    [ThreadStatic]
+    private static Dictionary<string, JsonEncodedText>? t_encoded;
+
+    private const int MaxSharedStrings = 1024;
+
+    private const int MaxSharedLength = 128;
+
     public static byte[] Serialize(PatientShard shard)
     {
         ArgumentNullException.ThrowIfNull(shard);
@@ -173,27 +182,27 @@ internal static class ShardJsonWriter
     private static void WriteLab(Utf8JsonWriter writer, LabResult fact)
     {
         writer.WriteStartObject();
-        WriteString(writer, TestId, fact.TestId);
+        WriteShared(writer, TestId, fact.TestId);
         writer.WritePropertyName(CollectedAt);
         WriteTimestamp(writer, fact.CollectedAt);
-        WriteString(writer, Code, fact.Code);
-        WriteString(writer, CodeSystem, fact.CodeSystem);
-        WriteString(writer, Name, fact.Name);
+        WriteShared(writer, Code, fact.Code);
+        WriteShared(writer, CodeSystem, fact.CodeSystem);
+        WriteShared(writer, Name, fact.Name);
         if (fact.Value is { } value)
         {
             writer.WritePropertyName(Value);
             WriteLabValue(writer, value);
         }
 
-        WriteString(writer, Unit, fact.Unit);
+        WriteShared(writer, Unit, fact.Unit);
         writer.WriteBoolean(UnitRecognized, fact.UnitRecognized);
         WriteString(writer, RawValue, fact.RawValue);
-        WriteString(writer, RawUnit, fact.RawUnit);
-        WriteString(writer, Conversion, fact.Conversion);
+        WriteShared(writer, RawUnit, fact.RawUnit);
+        WriteShared(writer, Conversion, fact.Conversion);
         WriteNumber(writer, ReferenceLow, fact.ReferenceLow);
         WriteNumber(writer, ReferenceHigh, fact.ReferenceHigh);
-        WriteString(writer, Flag, fact.Flag);
-        WriteString(writer, Specimen, fact.Specimen);
+        WriteShared(writer, Flag, fact.Flag);
+        WriteShared(writer, Specimen, fact.Specimen);
         WriteSource(writer, fact.Source);
         writer.WriteEndObject();
     }
@@ -204,7 +213,7 @@ internal static class ShardJsonWriter
         writer.WritePropertyName(Kind);
         WriteEnum(writer, value.Kind);
         WriteNumber(writer, Number, value.Number);
-        WriteString(writer, Comparator, value.Comparator);
+        WriteShared(writer, Comparator, value.Comparator);
         if (value.Result is { } result)
         {
             writer.WritePropertyName(Result);
@@ -238,8 +247,8 @@ internal static class ShardJsonWriter
             writer.WriteEndArray();
         }
 
-        WriteString(writer, Code, fact.Code);
-        WriteString(writer, CodeSystem, fact.CodeSystem);
+        WriteShared(writer, Code, fact.Code);
+        WriteShared(writer, CodeSystem, fact.CodeSystem);
         WriteNumber(writer, Dose, fact.Dose);
         WriteString(writer, DoseUnit, fact.DoseUnit);
         WriteString(writer, Frequency, fact.Frequency);
@@ -258,9 +267,9 @@ internal static class ShardJsonWriter
         WriteDate(writer, Date, fact.Date);
         WriteDate(writer, End, fact.End);
         writer.WriteBoolean(Ongoing, fact.Ongoing);
-        WriteString(writer, CodeSystem, fact.CodeSystem);
-        WriteString(writer, Code, fact.Code);
-        WriteString(writer, Name, fact.Name);
+        WriteShared(writer, CodeSystem, fact.CodeSystem);
+        WriteShared(writer, Code, fact.Code);
+        WriteShared(writer, Name, fact.Name);
         WriteString(writer, Value, fact.Value);
         WriteSource(writer, fact.Source);
         writer.WriteEndObject();
@@ -291,7 +300,7 @@ internal static class ShardJsonWriter
         }
 
         writer.WriteStartObject(SourceName);
-        WriteString(writer, Blob, source.Blob);
+        WriteShared(writer, Blob, source.Blob);
         writer.WriteNumber(Line, source.Line);
         writer.WriteEndObject();
     }
@@ -328,12 +337,109 @@ internal static class ShardJsonWriter
         }
     }
 
+    /// <summary>
+    /// A string that repeats across facts (test ids, codes, names, units, conversions, the upload): escaped and encoded
+    /// once, then copied. Strings that rarely repeat (raw values) go through <see cref="WriteString"/>.
+    /// </summary>
+    private static void WriteShared(Utf8JsonWriter writer, JsonEncodedText name, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (value.Length > MaxSharedLength)
+        {
+            writer.WriteString(name, value);
+            return;
+        }
+
+        var encoded = t_encoded ??= new Dictionary<string, JsonEncodedText>(StringComparer.Ordinal);
+        if (!encoded.TryGetValue(value, out var text))
+        {
+            if (encoded.Count >= MaxSharedStrings)
+            {
+                encoded.Clear();
+            }
+
+            text = JsonEncodedText.Encode(value);
+            encoded[value] = text;
+        }
+
+        writer.WriteString(name, text);
+    }
+
     private static void WriteNumber(Utf8JsonWriter writer, JsonEncodedText name, decimal? value)
     {
-        if (value is { } number)
+        if (value is not { } number)
+        {
+            return;
+        }
+
+        Span<byte> text = stackalloc byte[MaxPlainDecimalLength];
+        if (TryFormatPlainDecimal(number, text, out var written))
+        {
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(text[..written], skipInputValidation: true);
+        }
+        else
         {
             writer.WriteNumber(name, number);
         }
+    }
+
+    // "0." + 28 digits of scale, or 20 digits and a point.
+    private const int MaxPlainDecimalLength = 32;
+
+    /// <summary>
+    /// A decimal as System.Text.Json writes it (the general format: every digit of the scale kept, so 83.40 stays
+    /// 83.40, never an exponent), for the common case of a value that is not negative and whose integer fits in 64
+    /// bits: the integer's digits with the point placed by the scale. Anything else is left to the writer.
+    /// </summary>
+    internal static bool TryFormatPlainDecimal(decimal value, Span<byte> destination, out int written)
+    {
+        written = 0;
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        var (low, middle, high, flags) = (bits[0], bits[1], bits[2], bits[3]);
+        if (high != 0 || flags < 0)
+        {
+            // More than 64 bits of integer, or a sign (negative zero included).
+            return false;
+        }
+
+        var scale = (flags >> 16) & 0xFF;
+        var integer = ((ulong)(uint)middle << 32) | (uint)low;
+        Span<byte> digits = stackalloc byte[20];
+        if (!Utf8Formatter.TryFormat(integer, digits, out var count) || destination.Length < Math.Max(count, scale + 1) + 2)
+        {
+            return false;
+        }
+
+        if (scale == 0)
+        {
+            digits[..count].CopyTo(destination);
+            written = count;
+        }
+        else if (count > scale)
+        {
+            var whole = count - scale;
+            digits[..whole].CopyTo(destination);
+            destination[whole] = (byte)'.';
+            digits[whole..count].CopyTo(destination[(whole + 1)..]);
+            written = count + 1;
+        }
+        else
+        {
+            var zeros = scale - count;
+            destination[0] = (byte)'0';
+            destination[1] = (byte)'.';
+            destination.Slice(2, zeros).Fill((byte)'0');
+            digits[..count].CopyTo(destination[(2 + zeros)..]);
+            written = 2 + zeros + count;
+        }
+
+        return true;
     }
 
     private static void WriteDate(Utf8JsonWriter writer, JsonEncodedText name, DateOnly? value)

@@ -11,7 +11,7 @@ public sealed class ShardJsonTests
 {
     private static readonly string?[] Texts = [null, "", "a", "mg/dL", "10*9/L", "μmol/L", "阳性", "<0.5", ">=5", "say \"hi\"", "back\\slash", "tab\there", "line\nbreak", "\u0001", "a+b&c'd", "😀", "mg/mmol ÷ 113.12 → g/g"];
 
-    private static readonly decimal?[] Numbers = [null, 0m, 1m, 1.0m, -0.5m, 83.40m, 0.004420m, 12345678901234567890.5m, decimal.MaxValue, decimal.MinValue, 1e-28m];
+    private static readonly decimal?[] Numbers = [null, 0m, 0.00m, -0.0m, 1m, 1.0m, 100m, -0.5m, 83.40m, 0.004420m, 18446744073709551615m, 1844674407370955161.5m, 12345678901234567890.5m, decimal.MaxValue, decimal.MinValue, 1e-28m];
 
     [Fact]
     public void Hand_written_shards_are_byte_for_byte_what_the_generated_serializer_writes()
@@ -24,6 +24,43 @@ public sealed class ShardJsonTests
             var actual = ShardJson.Serialize(shard);
             Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(actual));
             Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void Decimals_are_written_as_the_json_writer_writes_them()
+    {
+        var random = new Random(11);
+        Span<byte> ulongBytes = stackalloc byte[8];
+        for (var i = 0; i < 20_000; i++)
+        {
+            random.NextBytes(ulongBytes);
+            var integer = BitConverter.ToUInt64(ulongBytes) >> random.Next(0, 64);
+            var high = random.Next(4) == 0 ? random.Next() : 0;
+            var value = new decimal((int)integer, (int)(integer >> 32), high, isNegative: random.Next(8) == 0, scale: (byte)random.Next(0, 29));
+            Assert.Equal(Written(value), Plain(value) ?? Written(value));
+        }
+
+        Assert.Equal("0.00", Plain(0.00m));
+        Assert.Equal("83.40", Plain(83.40m));
+        Assert.Equal("0.0000000000000000000000000001", Plain(1e-28m));
+        Assert.Null(Plain(-0.5m));
+
+        static string? Plain(decimal value)
+        {
+            Span<byte> text = stackalloc byte[64];
+            return ShardJsonWriter.TryFormatPlainDecimal(value, text, out var written) ? System.Text.Encoding.UTF8.GetString(text[..written]) : null;
+        }
+
+        static string Written(decimal value)
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+            {
+                writer.WriteNumberValue(value);
+            }
+
+            return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
     }
 
