@@ -149,7 +149,7 @@ internal sealed class PatientLabs : IDisposable
     {
         var start = _starts[slot];
         var end = _starts[slot + 1];
-        var latest = RecencyOf(window.To, TimeOnly.MaxValue.Ticks);
+        var latest = RecencyOf(window.To, EndOfDay);
         var earliest = RecencyOf(window.From, 0);
         while (start < end && _recency[start] > latest)
         {
@@ -226,11 +226,6 @@ internal sealed class PatientLabs : IDisposable
     /// </summary>
     internal readonly struct RecentLab(LabResult lab, long recency) : IComparable<RecentLab>
     {
-        public RecentLab(LabResult lab)
-            : this(lab, RecencyOf(lab))
-        {
-        }
-
         public LabResult Lab { get; } = lab;
 
         public long Recency { get; } = recency;
