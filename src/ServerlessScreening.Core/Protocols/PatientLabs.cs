@@ -48,6 +48,7 @@ internal sealed class PatientLabs : IDisposable
     /// <summary>Slot <c>s</c> holds <c>_labs[_starts[s].._starts[s + 1]]</c>, for <c>s</c> below <see cref="_slots"/>.</summary>
     private readonly int[] _starts;
     private readonly int _slots;
+    private bool _disposed;
 
     public PatientLabs(IReadOnlyList<LabResult> labs, LabTestIndex index)
     {
@@ -139,7 +140,17 @@ internal sealed class PatientLabs : IDisposable
 
     public void Dispose()
     {
-        ArrayPool<LabResult>.Shared.Return(_labs, clearArray: true);
+        // Returning a buffer twice would hand it to two renters.
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+
+        // Only the part in use holds references; clearing it keeps pooled buffers from holding results alive.
+        Array.Clear(_labs, 0, _starts[_slots]);
+        ArrayPool<LabResult>.Shared.Return(_labs);
         ArrayPool<long>.Shared.Return(_recency);
         ArrayPool<int>.Shared.Return(_starts);
     }
