@@ -12,7 +12,18 @@ public sealed record PatientRecord
 
     public IReadOnlyList<Demographics> Demographics { get; init; } = [];
 
-    public IReadOnlyList<LabResult> Labs { get; init; } = [];
+    /// <summary>
+    /// The lab results. Setting them builds the record's <see cref="LabTimeline"/> from the list as it is then; like
+    /// every list of this immutable record, it must not be changed afterwards.
+    /// </summary>
+    public IReadOnlyList<LabResult> Labs
+    {
+        get => LabTimeline.Results;
+        init => LabTimeline = new LabTimeline(value);
+    }
+
+    /// <summary>The lab results grouped by test and ordered most recent first, for evaluation.</summary>
+    internal LabTimeline LabTimeline { get; private init; } = LabTimeline.Empty;
 
     public IReadOnlyList<MedicationRecord> Medications { get; init; } = [];
 

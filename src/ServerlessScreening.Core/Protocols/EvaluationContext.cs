@@ -80,7 +80,7 @@ public sealed class EvaluationContext : IDisposable
 
         ConsentDate = consent ?? ScreeningDate;
         RandomizationDate = randomization ?? ScreeningDate;
-        _labs = new PatientLabs(patient.Labs, tests);
+        _labs = new PatientLabs(patient.LabTimeline, tests);
     }
 
     private readonly LabTestIndex _tests;
@@ -195,7 +195,11 @@ public sealed class EvaluationContext : IDisposable
     private static IEnumerable<string> TestsOf(PatientRecord patient)
     {
         ArgumentNullException.ThrowIfNull(patient);
-        return patient.Labs.Select(l => l.TestId);
+        var timeline = patient.LabTimeline;
+        for (var test = 0; test < timeline.TestCount; test++)
+        {
+            yield return timeline.TestId(test);
+        }
     }
 
     private static DateOnly? Later(DateOnly? current, DateOnly? stated) =>

@@ -6,7 +6,8 @@ namespace ServerlessScreening.Protocols;
 
 /// <summary>
 /// The lab tests a protocol consults, each with a slot number. Built once per protocol, so indexing a patient's
-/// results skips the tests no rule reads and looks each result's test up in a table made for this small, fixed set.
+/// results skips the tests no rule reads and looks each of the patient's tests up in a table made for this small,
+/// fixed set.
 /// </summary>
 public sealed class LabTestIndex
 {
@@ -32,108 +33,35 @@ public sealed class LabTestIndex
 }
 
 /// <summary>
-/// One patient's results of the indexed tests, grouped by test and ordered most recent first within each test
-/// (<see cref="Rules.LabQuery.MostRecentFirst"/>). Each result carries its recency (date and time as one number), so
-/// windows are found and results of several tests merged without reading the results themselves.
+/// One patient's results of the indexed tests, by slot, most recent first within each slot
+/// (<see cref="Rules.LabQuery.MostRecentFirst"/>): a view of the record's <see cref="LabTimeline"/>, which grouped
+/// and ordered the results when the record was built. Each result carries its recency (date and time as one number),
+/// so windows are found and results of several tests merged without reading the results themselves.
 /// </summary>
 internal sealed class PatientLabs : IDisposable
 {
-    /// <summary>A result without a time of day counts as the end of its day, as in <see cref="Rules.LabQuery.MostRecentFirst"/>.</summary>
-    private static readonly long EndOfDay = TimeOnly.MaxValue.Ticks;
+    private readonly LabTimeline _timeline;
 
-    // Rented from the shared pools (an evaluation needs them only while it runs) and returned by Dispose.
-    private readonly LabResult[] _labs;
-    private readonly long[] _recency;
-
-    /// <summary>Slot <c>s</c> holds <c>_labs[_starts[s].._starts[s + 1]]</c>, for <c>s</c> below <see cref="_slots"/>.</summary>
-    private readonly int[] _starts;
+    /// <summary>
+    /// Slot <c>s</c> holds <c>_timeline.Ordered[_ranges[s]]</c>, for <c>s</c> below <see cref="_slots"/>; a slot
+    /// the patient has no results of holds an empty range. Rented from the shared pool and returned by Dispose.
+    /// </summary>
+    private readonly Range[] _ranges;
     private readonly int _slots;
     private bool _disposed;
 
-    public PatientLabs(IReadOnlyList<LabResult> labs, LabTestIndex index)
+    public PatientLabs(LabTimeline timeline, LabTestIndex index)
     {
-        // One pass reads each result's test and time; a counting sort then groups the indexed results by slot, in
-        // the patient's order, and each group is ordered by recency. Sorting positions rather than results moves no
-        // object references, which keeps the sort cheap.
-        var count = labs.Count;
-        var slotOf = ArrayPool<int>.Shared.Rent(count);
-        var recencyOf = ArrayPool<long>.Shared.Rent(count);
+        // One look-up per distinct test of the patient (a few dozen), not one per result.
+        _timeline = timeline;
         _slots = index.Count;
-        _starts = ArrayPool<int>.Shared.Rent(_slots + 1);
-        _starts.AsSpan(0, _slots + 1).Clear();
-        var indexed = 0;
-        for (var i = 0; i < count; i++)
+        _ranges = ArrayPool<Range>.Shared.Rent(_slots);
+        _ranges.AsSpan(0, _slots).Clear();
+        for (var test = 0; test < timeline.TestCount; test++)
         {
-            var lab = labs[i];
-            if (index.TryGetSlot(lab.TestId, out var slot))
+            if (index.TryGetSlot(timeline.TestId(test), out var slot))
             {
-                slotOf[i] = slot;
-                recencyOf[i] = RecencyOf(lab);
-                _starts[slot + 1]++;
-                indexed++;
-            }
-            else
-            {
-                slotOf[i] = -1;
-            }
-        }
-
-        for (var s = 0; s < index.Count; s++)
-        {
-            _starts[s + 1] += _starts[s];
-        }
-
-        var next = ArrayPool<int>.Shared.Rent(index.Count);
-        Array.Copy(_starts, next, index.Count);
-        var order = ArrayPool<Position>.Shared.Rent(indexed);
-        for (var i = 0; i < count; i++)
-        {
-            if (slotOf[i] >= 0)
-            {
-                order[next[slotOf[i]]++] = new Position(recencyOf[i], i);
-            }
-        }
-
-        _labs = ArrayPool<LabResult>.Shared.Rent(indexed);
-        _recency = ArrayPool<long>.Shared.Rent(indexed);
-        for (var s = 0; s < index.Count; s++)
-        {
-            order.AsSpan(_starts[s], _starts[s + 1] - _starts[s]).Sort();
-        }
-
-        for (var k = 0; k < indexed; k++)
-        {
-            _labs[k] = labs[order[k].Index];
-            _recency[k] = order[k].Recency;
-        }
-
-        OrderSameMomentResults();
-        ArrayPool<int>.Shared.Return(slotOf);
-        ArrayPool<long>.Shared.Return(recencyOf);
-        ArrayPool<int>.Shared.Return(next);
-        ArrayPool<Position>.Shared.Return(order);
-    }
-
-    /// <summary>
-    /// Results of one test collected at the same moment are ordered by source and line, as
-    /// <see cref="Rules.LabQuery.MostRecentFirst"/> orders them (an insertion sort: such runs are short and rare).
-    /// </summary>
-    private void OrderSameMomentResults()
-    {
-        var comparer = default(Rules.LabQuery.MostRecentFirstOrder);
-        for (var s = 0; s < _slots; s++)
-        {
-            for (var k = _starts[s] + 1; k < _starts[s + 1]; k++)
-            {
-                var lab = _labs[k];
-                var j = k - 1;
-                while (j >= _starts[s] && _recency[j] == _recency[k] && comparer.Compare(lab, _labs[j]) < 0)
-                {
-                    _labs[j + 1] = _labs[j];
-                    j--;
-                }
-
-                _labs[j + 1] = lab;
+                _ranges[slot] = timeline.RangeOf(test);
             }
         }
     }
@@ -147,34 +75,30 @@ internal sealed class PatientLabs : IDisposable
         }
 
         _disposed = true;
-
-        // Only the part in use holds references; clearing it keeps pooled buffers from holding results alive.
-        Array.Clear(_labs, 0, _starts[_slots]);
-        ArrayPool<LabResult>.Shared.Return(_labs);
-        ArrayPool<long>.Shared.Return(_recency);
-        ArrayPool<int>.Shared.Return(_starts);
+        ArrayPool<Range>.Shared.Return(_ranges);
     }
 
     /// <summary>The results of one slot inside a window, most recent first.</summary>
     public ReadOnlySpan<LabResult> InWindow(int slot, DateRange window, out ReadOnlySpan<long> recency)
     {
-        var start = _starts[slot];
-        var end = _starts[slot + 1];
-        var latest = RecencyOf(window.To, EndOfDay);
-        var earliest = RecencyOf(window.From, 0);
-        while (start < end && _recency[start] > latest)
+        var start = _ranges[slot].Start.Value;
+        var end = _ranges[slot].End.Value;
+        var all = _timeline.Recency;
+        var latest = LabTimeline.RecencyOf(window.To, LabTimeline.EndOfDay);
+        var earliest = LabTimeline.RecencyOf(window.From, 0);
+        while (start < end && all[start] > latest)
         {
             start++;
         }
 
         var stop = start;
-        while (stop < end && _recency[stop] >= earliest)
+        while (stop < end && all[stop] >= earliest)
         {
             stop++;
         }
 
-        recency = _recency.AsSpan(start, stop - start);
-        return _labs.AsSpan(start, stop - start);
+        recency = all[start..stop];
+        return _timeline.Ordered[start..stop];
     }
 
     /// <summary>The results of several slots inside a window, merged most recent first.</summary>
@@ -218,17 +142,6 @@ internal sealed class PatientLabs : IDisposable
         }
 
         return result;
-    }
-
-    public static long RecencyOf(LabResult lab) => RecencyOf(lab.CollectedAt.Date, lab.CollectedAt.Time?.Ticks ?? EndOfDay);
-
-    private static long RecencyOf(DateOnly date, long timeTicks) => (date.DayNumber * TimeSpan.TicksPerDay) + timeTicks;
-
-    /// <summary>A result's recency and its position in the patient's record: most recent first, then in record order.</summary>
-    private readonly record struct Position(long Recency, int Index) : IComparable<Position>
-    {
-        public int CompareTo(Position other) =>
-            Recency != other.Recency ? other.Recency.CompareTo(Recency) : Index.CompareTo(other.Index);
     }
 
     /// <summary>
