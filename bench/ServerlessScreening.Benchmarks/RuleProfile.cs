@@ -87,7 +87,7 @@ public static class RuleProfile
                 {
                     start = Stopwatch.GetTimestamp();
                     before = GC.GetAllocatedBytesForCurrentThread();
-                    using var context = engine.CreateContext(patient, defaults);
+                    var context = engine.CreateContext(patient, defaults);
                     Charge(0);
                     for (var i = 0; i < criteria.Count; i++)
                     {

@@ -130,7 +130,7 @@ internal sealed class LabTimeline : IEquatable<LabTimeline>
             {
                 var lab = _ordered[k];
                 var j = k - 1;
-                while (j >= _starts[t] && _recency[j] == _recency[k] && BySource(lab, _ordered[j]) < 0)
+                while (j >= _starts[t] && _recency[j] == _recency[k] && SourceRef.Compare(lab.Source, _ordered[j].Source) < 0)
                 {
                     _ordered[j + 1] = _ordered[j];
                     j--;
@@ -139,12 +139,6 @@ internal sealed class LabTimeline : IEquatable<LabTimeline>
                 _ordered[j + 1] = lab;
             }
         }
-    }
-
-    private static int BySource(LabResult a, LabResult b)
-    {
-        var order = string.CompareOrdinal(a.Source.Blob, b.Source.Blob);
-        return order != 0 ? order : a.Source.Line.CompareTo(b.Source.Line);
     }
 
     /// <summary>A result's recency and its position in the record: most recent first, then in record order.</summary>

@@ -79,10 +79,7 @@ public sealed record PatientRecord
     }
 
     private static List<T> Sorted<T>(IEnumerable<T> facts, Func<T, SourceRef> source) =>
-        facts
-            .OrderBy(f => source(f).Blob, StringComparer.Ordinal)
-            .ThenBy(f => source(f).Line)
-            .ToList();
+        facts.OrderBy(source, SourceRef.Order).ToList();
 
     /// <summary>The union of declared coverage for a category, as disjoint closed ranges (adjacent days merge).</summary>
     public IReadOnlyList<DateRange> CoverageOf(string category)

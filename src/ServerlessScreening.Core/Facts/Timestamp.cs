@@ -13,12 +13,12 @@ public readonly record struct Timestamp(DateOnly Date, TimeOnly? Time = null, Ti
     /// <summary>ISO 8601: <c>2025-03-01</c>, <c>2025-03-01T08:30:00</c> or <c>2025-03-01T08:30:00+08:00</c>.</summary>
     public override string ToString()
     {
+        var date = IsoDate.Format(Date);
         if (Time is not { } time)
         {
-            return IsoDate.Format(Date);
+            return date;
         }
 
-        var date = IsoDate.Format(Date);
         var text = date + "T" + time.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
         if (Offset is { } offset)
         {

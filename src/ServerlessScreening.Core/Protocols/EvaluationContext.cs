@@ -31,9 +31,8 @@ public sealed record ScreeningDefaults(DateOnly DeploymentDefault, IReadOnlyDict
 
 /// <summary>
 /// What every rule sees: the patient's facts, the anchor dates and agreed demographics, and the vocabularies.
-/// Disposing it returns the buffers of its lab index to a shared pool; nothing it gave out may be used afterwards.
 /// </summary>
-public sealed class EvaluationContext : IDisposable
+public sealed class EvaluationContext
 {
     /// <summary>A context that indexes every test the patient has results of.</summary>
     public EvaluationContext(PatientRecord patient, ScreeningDefaults defaults, LabCatalog labs, DrugCatalog drugs)
@@ -88,8 +87,6 @@ public sealed class EvaluationContext : IDisposable
     private List<(string Category, IReadOnlyList<DateRange> Ranges)>? _coverage;
 
     public PatientRecord Patient { get; }
-
-    public void Dispose() => _labs.Dispose();
 
     /// <summary>The patient's results of one test, most recent first (<see cref="Rules.LabQuery.MostRecentFirst"/>).</summary>
     public ReadOnlySpan<LabResult> LabsOf(string testId) => LabsOf(testId, new DateRange(DateOnly.MinValue, DateOnly.MaxValue));

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Frozen;
 using ServerlessScreening.Facts;
 
@@ -38,25 +37,18 @@ public sealed class LabTestIndex
 /// and ordered the results when the record was built. Each result carries its recency (date and time as one number),
 /// so windows are found and results of several tests merged without reading the results themselves.
 /// </summary>
-internal sealed class PatientLabs : IDisposable
+internal sealed class PatientLabs
 {
     private readonly LabTimeline _timeline;
 
-    /// <summary>
-    /// Slot <c>s</c> holds <c>_timeline.Ordered[_ranges[s]]</c>, for <c>s</c> below <see cref="_slots"/>; a slot
-    /// the patient has no results of holds an empty range. Rented from the shared pool and returned by Dispose.
-    /// </summary>
+    /// <summary>Slot <c>s</c> holds <c>_timeline.Ordered[_ranges[s]]</c>; a slot the patient has no results of holds an empty range.</summary>
     private readonly Range[] _ranges;
-    private readonly int _slots;
-    private bool _disposed;
 
     public PatientLabs(LabTimeline timeline, LabTestIndex index)
     {
         // One look-up per distinct test of the patient (a few dozen), not one per result.
         _timeline = timeline;
-        _slots = index.Count;
-        _ranges = ArrayPool<Range>.Shared.Rent(_slots);
-        _ranges.AsSpan(0, _slots).Clear();
+        _ranges = new Range[index.Count];
         for (var test = 0; test < timeline.TestCount; test++)
         {
             if (index.TryGetSlot(timeline.TestId(test), out var slot))
@@ -64,18 +56,6 @@ internal sealed class PatientLabs : IDisposable
                 _ranges[slot] = timeline.RangeOf(test);
             }
         }
-    }
-
-    public void Dispose()
-    {
-        // Returning a buffer twice would hand it to two renters.
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        ArrayPool<Range>.Shared.Return(_ranges);
     }
 
     /// <summary>The results of one slot inside a window, most recent first.</summary>

@@ -25,13 +25,13 @@ public sealed class ScreeningEngine(ProtocolDefinition protocol, LabCatalog labs
 
     private readonly ProtocolRef _protocolRef = new(protocol.Id, protocol.Version, protocol.Sha256);
 
-    /// <summary>What the rules of this protocol see for one patient; <see cref="Evaluate"/> builds one per call. Dispose it after use.</summary>
+    /// <summary>What the rules of this protocol see for one patient; <see cref="Evaluate"/> builds one per call.</summary>
     public EvaluationContext CreateContext(PatientRecord patient, ScreeningDefaults defaults) => new(patient, defaults, labs, drugs, _tests);
 
     public Verdict Evaluate(PatientRecord patient, ScreeningDefaults defaults)
     {
         ArgumentNullException.ThrowIfNull(patient);
-        using var context = CreateContext(patient, defaults);
+        var context = CreateContext(patient, defaults);
         var criteria = new List<CriterionVerdict>(Protocol.Criteria.Count);
         foreach (var criterion in Protocol.Criteria)
         {

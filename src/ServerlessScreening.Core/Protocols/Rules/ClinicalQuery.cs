@@ -31,16 +31,6 @@ public static class ClinicalQuery
     private static bool IsLater(ClinicalFact fact, ClinicalFact than)
     {
         var order = fact.Date.CompareTo(than.Date);
-        if (order == 0)
-        {
-            order = string.CompareOrdinal(fact.Source.Blob, than.Source.Blob);
-        }
-
-        if (order == 0)
-        {
-            order = fact.Source.Line.CompareTo(than.Source.Line);
-        }
-
-        return order > 0;
+        return (order != 0 ? order : SourceRef.Compare(fact.Source, than.Source)) > 0;
     }
 }

@@ -170,12 +170,7 @@ public sealed record DoseStabilityRule : Rule
             var order = a.Record.Start.CompareTo(b.Record.Start);
             if (order == 0)
             {
-                order = string.CompareOrdinal(a.Record.Source.Blob, b.Record.Source.Blob);
-            }
-
-            if (order == 0)
-            {
-                order = a.Record.Source.Line.CompareTo(b.Record.Source.Line);
+                order = SourceRef.Compare(a.Record.Source, b.Record.Source);
             }
 
             return order != 0 ? order : a.Position.CompareTo(b.Position);

@@ -243,8 +243,7 @@ public static class LabQuery
                 return order;
             }
 
-            order = string.CompareOrdinal(a.Source.Blob, b.Source.Blob);
-            return order != 0 ? order : a.Source.Line.CompareTo(b.Source.Line);
+            return SourceRef.Compare(a.Source, b.Source);
         }
     }
 
