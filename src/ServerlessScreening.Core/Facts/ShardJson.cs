@@ -20,6 +20,9 @@ public static class ShardJson
 {
     public static byte[] Serialize(PatientShard shard) => ShardJsonWriter.Serialize(shard);
 
+    /// <summary>Writes the shard's UTF-8 JSON to <paramref name="output"/> (e.g. a pooled stream), the same bytes <see cref="Serialize"/> returns.</summary>
+    public static void Write(PatientShard shard, IBufferWriter<byte> output) => ShardJsonWriter.Write(shard, output);
+
     public static PatientShard Deserialize(ReadOnlySpan<byte> utf8) =>
         JsonSerializer.Deserialize(utf8, ShardJsonContext.Default.PatientShard) ?? throw new JsonException("A shard blob holds null.");
 
@@ -119,6 +122,24 @@ internal static class ShardJsonWriter
     private const int MaxSharedStrings = 1024;
 
     private const int MaxSharedLength = 128;
+
+    public static void Write(PatientShard shard, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        ArgumentNullException.ThrowIfNull(output);
+        var writer = t_writer ??= new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+        writer.Reset(output);
+        try
+        {
+            WriteShard(writer, shard);
+            writer.Flush();
+        }
+        finally
+        {
+            // The thread's writer must not keep the caller's buffer alive.
+            writer.Reset(Stream.Null);
+        }
+    }
 
     public static byte[] Serialize(PatientShard shard)
     {

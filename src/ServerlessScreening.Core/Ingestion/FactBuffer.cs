@@ -13,11 +13,19 @@ public interface IShardSink
 /// <see cref="FlushThreshold"/> facts are buffered, so memory is bounded by the threshold, not the file.
 /// Part numbers count flushes; flush points depend only on the rows, so the same upload always yields the same parts.
 /// </summary>
+/// <remarks>
+/// A flush hands its part to the sink and returns while the part is being written, so the reader fills the next part
+/// meanwhile (serializing and uploading overlap with parsing). At most one part is in flight: a flush first waits for
+/// the previous one, which bounds memory at two parts and surfaces a failed write at the next flush.
+/// <see cref="CompleteAsync"/> flushes the rest and waits for every write; <see cref="AbandonAsync"/> waits without
+/// flushing when reading failed, so no write outlives the ingestion that started it.
+/// </remarks>
 public sealed class FactBuffer(string siteId, string upload, int flushThreshold) : IFactSink
 {
     private const int MaxConcurrentWrites = 16;
 
-    private readonly Dictionary<string, PatientShard> _pending = new(StringComparer.Ordinal);
+    private Dictionary<string, PatientShard> _pending = new(StringComparer.Ordinal);
+    private Task _inFlight = Task.CompletedTask;
     private readonly HashSet<string> _patients = new(StringComparer.Ordinal);
     private readonly HashSet<string> _clinicalTypes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _categories = new(StringComparer.Ordinal);
@@ -72,22 +80,46 @@ public sealed class FactBuffer(string siteId, string upload, int flushThreshold)
     public async Task FlushAsync(IShardSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sink);
+        await _inFlight;
         if (_pending.Count == 0)
         {
             return;
         }
 
-        // Shards of one flush are independent blobs: write them concurrently, and finish them all before the next flush.
-        await Parallel.ForEachAsync(
-            _pending.Values,
+        // Shards of one part are independent blobs: write them concurrently. The dictionary is handed over whole and
+        // a fresh one started, so the part being written is never touched by the reader.
+        var part = _pending;
+        _pending = new Dictionary<string, PatientShard>(part.Count, StringComparer.Ordinal);
+        _inFlight = Parallel.ForEachAsync(
+            part.Values,
             new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWrites, CancellationToken = cancellationToken },
             (shard, token) => sink.WriteAsync(shard, token));
 
-        _pending.Clear();
         _lastPatientId = null;
         _lastShard = null;
         _buffered = 0;
         _part++;
+    }
+
+    /// <summary>Flushes what is buffered and waits until every part has been written.</summary>
+    public async Task CompleteAsync(IShardSink sink, CancellationToken cancellationToken)
+    {
+        await FlushAsync(sink, cancellationToken);
+        await _inFlight;
+    }
+
+    /// <summary>Waits for the part in flight, if any, ignoring its outcome: for when reading failed and its exception is the one to report.</summary>
+    public async Task AbandonAsync()
+    {
+        try
+        {
+            await _inFlight;
+        }
+#pragma warning disable CA1031 // The write's failure is secondary to the reading failure being propagated.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private PatientShard Shard(string patientId)

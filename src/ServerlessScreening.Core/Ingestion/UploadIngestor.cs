@@ -34,22 +34,30 @@ public sealed class UploadIngestor(LabCatalog labs, DrugCatalog drugs, int flush
         using var text = await TextDecoding.OpenAsync(hashing, declared, cancellationToken);
         var ndjson = upload.Settings.Kind is UploadKinds.FhirNdjson || (upload.Settings.Kind is null && text.Reader.Peek() == '{');
         CsvReadResult read;
-        if (ndjson)
+        try
         {
-            var any = await FhirNdjsonReader.ReadAsync(text.Reader, context, buffer, sink, report, cancellationToken);
-            if (!any)
+            if (ndjson)
             {
-                report.FileProblem(new Rejection(0, null, ErrorCodes.FileMalformedJson, "the file starts like JSON but holds no FHIR resource on any line; FHIR bulk data is one resource per line (NDJSON)"));
+                var any = await FhirNdjsonReader.ReadAsync(text.Reader, context, buffer, sink, report, cancellationToken);
+                if (!any)
+                {
+                    report.FileProblem(new Rejection(0, null, ErrorCodes.FileMalformedJson, "the file starts like JSON but holds no FHIR resource on any line; FHIR bulk data is one resource per line (NDJSON)"));
+                }
+
+                read = new CsvReadResult(UploadKinds.FhirNdjson, false, any ? null : ErrorCodes.FileMalformedJson, []);
             }
-
-            read = new CsvReadResult(UploadKinds.FhirNdjson, false, any ? null : ErrorCodes.FileMalformedJson, []);
+            else
+            {
+                read = await CsvUploadReader.ReadAsync(text.Reader, context, buffer, sink, report, cancellationToken);
+            }
         }
-        else
+        catch (Exception)
         {
-            read = await CsvUploadReader.ReadAsync(text.Reader, context, buffer, sink, report, cancellationToken);
+            await buffer.AbandonAsync();
+            throw;
         }
 
-        await buffer.FlushAsync(sink, cancellationToken);
+        await buffer.CompleteAsync(sink, cancellationToken);
         var sha256 = await hashing.FinishAsync(cancellationToken);
 
         var status = read.FileError is not null && report.RowsRead == 0

@@ -320,6 +320,9 @@ public sealed class UploadProcessor(
 /// <summary>Writes an upload's patient shards to <c>facts/{site}/{patient}/{shardKey}/{part}.json</c>.</summary>
 internal sealed class BlobShardSink(ScreeningStore store, string shardKey) : IShardSink
 {
-    public async ValueTask WriteAsync(PatientShard shard, CancellationToken cancellationToken) =>
-        await store.WriteJsonBytesAsync(StorageLayout.FactsContainer, StorageLayout.FactsBlob(shard.SiteId, shard.PatientId, shardKey, shard.Part), ShardJson.Serialize(shard), cancellationToken);
+    public async ValueTask WriteAsync(PatientShard shard, CancellationToken cancellationToken)
+    {
+        await using var json = PooledShardJson.Serialize(shard);
+        await store.WriteJsonAsync(StorageLayout.FactsContainer, StorageLayout.FactsBlob(shard.SiteId, shard.PatientId, shardKey, shard.Part), json, cancellationToken);
+    }
 }

@@ -63,9 +63,9 @@ public sealed class ScreeningStore(BlobServiceClient blobs)
         }
     }
 
-    /// <summary>Writes bytes already serialized as JSON, unconditionally.</summary>
-    public async Task WriteJsonBytesAsync(string container, string name, byte[] utf8Json, CancellationToken cancellationToken) =>
-        await Blob(container, name).UploadAsync(BinaryData.FromBytes(utf8Json), new BlobUploadOptions { HttpHeaders = JsonHeaders }, cancellationToken);
+    /// <summary>Writes JSON already serialized into a seekable stream (read from its start, so a retry can send it again), unconditionally.</summary>
+    public async Task WriteJsonAsync(string container, string name, Stream utf8Json, CancellationToken cancellationToken) =>
+        await Blob(container, name).UploadAsync(utf8Json, new BlobUploadOptions { HttpHeaders = JsonHeaders }, cancellationToken);
 
     /// <summary>Writes unconditionally (the content is a deterministic function of its name, so last writer wins harmlessly).</summary>
     public async Task<ETag> WriteAsync(string container, string name, object value, CancellationToken cancellationToken, IDictionary<string, string>? metadata = null)

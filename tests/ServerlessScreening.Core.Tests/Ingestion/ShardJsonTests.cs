@@ -1,3 +1,4 @@
+using System.Buffers;
 using ServerlessScreening.Facts;
 
 namespace ServerlessScreening.Tests.Ingestion;
@@ -24,6 +25,12 @@ public sealed class ShardJsonTests
             var actual = ShardJson.Serialize(shard);
             Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(actual));
             Assert.Equal(expected, actual);
+
+            // Written into a caller's buffer after other content: the same bytes, appended.
+            var output = new ArrayBufferWriter<byte>(1);
+            output.Write("prefix"u8);
+            ShardJson.Write(shard, output);
+            Assert.Equal([.. "prefix"u8, .. expected], output.WrittenSpan.ToArray());
         }
     }
 
