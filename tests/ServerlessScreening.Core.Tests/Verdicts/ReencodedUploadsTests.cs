@@ -37,6 +37,41 @@ public sealed class ReencodedUploadsTests
         }
     }
 
+    public static TheoryData<string, string> SharedDataSetVariants()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var dataSet in new[] { "jijones12-synthea-11pt", "ohdsi-dbt-synthea-27pt" })
+        {
+            foreach (var variant in new[] { "utf-16", "tab" })
+            {
+                data.Add(dataSet, variant);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>The public Synthea exports in <c>../shared/data</c>, re-encoded as UTF-16 or re-delimited with tabs: every patient, same verdicts.</summary>
+    [Theory]
+    [MemberData(nameof(SharedDataSetVariants))]
+    public async Task Shared_synthea_exports_reencoded_or_redelimited_give_the_same_verdicts(string dataSet, string variant)
+    {
+        var folder = Path.Combine(TestPaths.Shared, "data", "synthea", dataSet);
+        var original = Directory.EnumerateFiles(folder, "*.csv").Order(StringComparer.Ordinal).Select(f => (Name: Path.GetFileName(f), Bytes: File.ReadAllBytes(f))).ToList();
+        var changed = original.Select(f => (f.Name, Bytes: Rewrite(f.Bytes, variant))).ToList();
+        var patients = File.ReadLines(Path.Combine(folder, "patients.csv")).Skip(1).Count(line => line.Length > 0);
+
+        var expected = await ScreenAsync(original, "site-synthea");
+        var actual = await ScreenAsync(changed, "site-synthea");
+
+        Assert.Equal(patients, expected.Count);
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var patient in expected.Keys)
+        {
+            Assert.Equal(ContractJson.Serialize(expected[patient] with { Inputs = [] }), ContractJson.Serialize(actual[patient] with { Inputs = [] }));
+        }
+    }
+
     /// <summary>Ingests a site's files in memory (a folder manifest gives coverage) and evaluates every patient, as the pipeline does.</summary>
     internal static async Task<Dictionary<string, Verdict>> ScreenAsync(IReadOnlyList<(string Name, byte[] Bytes)> files, string site = "site-demo")
     {
