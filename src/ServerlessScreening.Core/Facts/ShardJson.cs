@@ -107,10 +107,8 @@ internal static class ShardJsonWriter
     private static readonly JsonEncodedText Blob = JsonEncodedText.Encode("blob");
     private static readonly JsonEncodedText Line = JsonEncodedText.Encode("line");
 
-    // One buffer and writer per thread, reused: shards of one flush are serialized concurrently.
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
+    // One writer per thread, reused: shards of one part are serialized concurrently. Between shards it points at
+    // NoOutput, so it never keeps a caller's buffer alive.
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
@@ -127,7 +125,7 @@ internal static class ShardJsonWriter
     {
         ArgumentNullException.ThrowIfNull(shard);
         ArgumentNullException.ThrowIfNull(output);
-        var writer = t_writer ??= new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+        var writer = t_writer ??= new Utf8JsonWriter(NoOutput.Instance, new JsonWriterOptions { SkipValidation = true });
         writer.Reset(output);
         try
         {
@@ -136,31 +134,27 @@ internal static class ShardJsonWriter
         }
         finally
         {
-            // The thread's writer must not keep the caller's buffer alive.
-            writer.Reset(Stream.Null);
+            writer.Reset(NoOutput.Instance);
         }
     }
 
     public static byte[] Serialize(PatientShard shard)
     {
-        ArgumentNullException.ThrowIfNull(shard);
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
-        var writer = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-        buffer.ResetWrittenCount();
-        writer.Reset(buffer);
-        WriteShard(writer, shard);
-        writer.Flush();
-        // Every byte of the array is overwritten by the copy, so it need not be zeroed first.
-        var bytes = GC.AllocateUninitializedArray<byte>(buffer.WrittenCount);
-        buffer.WrittenSpan.CopyTo(bytes);
-        if (buffer.Capacity > 1024 * 1024)
-        {
-            // A rare huge shard must not pin its buffer to the thread for the life of the process.
-            t_buffer = null;
-            t_writer = null;
-        }
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        Write(shard, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
 
-        return bytes;
+    /// <summary>Where an idle writer points; nothing is ever written to it.</summary>
+    private sealed class NoOutput : IBufferWriter<byte>
+    {
+        public static readonly NoOutput Instance = new();
+
+        public void Advance(int count) => throw new InvalidOperationException("A shard writer wrote while idle.");
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => throw new InvalidOperationException("A shard writer wrote while idle.");
+
+        public Span<byte> GetSpan(int sizeHint = 0) => throw new InvalidOperationException("A shard writer wrote while idle.");
     }
 
     private static void WriteShard(Utf8JsonWriter writer, PatientShard shard)

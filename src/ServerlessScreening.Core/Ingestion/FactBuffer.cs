@@ -10,7 +10,7 @@ public interface IShardSink
 
 /// <summary>
 /// Collects facts per patient and hands them to an <see cref="IShardSink"/> in parts once
-/// <see cref="FlushThreshold"/> facts are buffered, so memory is bounded by the threshold, not the file.
+/// <see cref="FlushThreshold"/> facts are buffered, so memory is bounded by the threshold (two parts), not the file.
 /// Part numbers count flushes; flush points depend only on the rows, so the same upload always yields the same parts.
 /// </summary>
 /// <remarks>
@@ -18,7 +18,8 @@ public interface IShardSink
 /// meanwhile (serializing and uploading overlap with parsing). At most one part is in flight: a flush first waits for
 /// the previous one, which bounds memory at two parts and surfaces a failed write at the next flush.
 /// <see cref="CompleteAsync"/> flushes the rest and waits for every write; <see cref="AbandonAsync"/> waits without
-/// flushing when reading failed, so no write outlives the ingestion that started it.
+/// flushing when reading failed, so no write outlives the ingestion that started it. One reader uses a buffer; it is
+/// not thread-safe.
 /// </remarks>
 public sealed class FactBuffer(string siteId, string upload, int flushThreshold) : IFactSink
 {
@@ -77,6 +78,10 @@ public sealed class FactBuffer(string siteId, string upload, int flushThreshold)
         _categories.Add(Facts.RecordCategories.ForClinicalType(fact.Type));
     }
 
+    /// <summary>
+    /// Hands the buffered facts to <paramref name="sink"/> as the next part, once the previous part is written, and
+    /// returns while the new part is being written: end with <see cref="CompleteAsync"/> or <see cref="AbandonAsync"/>.
+    /// </summary>
     public async Task FlushAsync(IShardSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -108,7 +113,11 @@ public sealed class FactBuffer(string siteId, string upload, int flushThreshold)
         await _inFlight;
     }
 
-    /// <summary>Waits for the part in flight, if any, ignoring its outcome: for when reading failed and its exception is the one to report.</summary>
+    /// <summary>
+    /// Waits for the part in flight, if any, ignoring its outcome: for when reading failed and its exception is the one
+    /// to report. Not cancellable, so that no write outlives the ingestion; a cancelled ingestion's writes see its
+    /// token through the sink.
+    /// </summary>
     public async Task AbandonAsync()
     {
         try

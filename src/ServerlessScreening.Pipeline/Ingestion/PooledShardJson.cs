@@ -5,7 +5,8 @@ namespace ServerlessScreening.Pipeline.Ingestion;
 
 /// <summary>
 /// Serializes shards into pooled memory, so a large export allocates no buffer per shard: the stream's blocks return
-/// to the pool when it is disposed, after its upload. The pool keeps at most what the concurrent writes of one part use.
+/// to the pool when it is disposed, after its upload. The pool is shared by every ingestion in the process and keeps
+/// at most 16 MiB of free blocks and 16 MiB of free large buffers between uses.
 /// </summary>
 public static class PooledShardJson
 {

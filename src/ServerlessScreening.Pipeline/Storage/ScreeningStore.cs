@@ -63,7 +63,10 @@ public sealed class ScreeningStore(BlobServiceClient blobs)
         }
     }
 
-    /// <summary>Writes JSON already serialized into a seekable stream (read from its start, so a retry can send it again), unconditionally.</summary>
+    /// <summary>
+    /// Writes JSON already serialized into a seekable stream, unconditionally. The stream must be positioned at its
+    /// start: the client sends from the current position and seeks back to it before each retry.
+    /// </summary>
     public async Task WriteJsonAsync(string container, string name, Stream utf8Json, CancellationToken cancellationToken) =>
         await Blob(container, name).UploadAsync(utf8Json, new BlobUploadOptions { HttpHeaders = JsonHeaders }, cancellationToken);
 
