@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace ServerlessScreening.Facts;
 
 /// <summary>
@@ -16,6 +18,18 @@ internal sealed class LabTimeline : IEquatable<LabTimeline>
     /// <summary>A result without a time of day counts as the end of its day.</summary>
     public static readonly long EndOfDay = TimeOnly.MaxValue.Ticks;
 
+    /// <summary>The most results one timeline orders: a sort key keeps a result's position in its low 25 bits.</summary>
+    public const int MaxResults = 1 << PositionBits;
+
+    private const int PositionBits = 25;
+    private const ulong PositionMask = (1UL << PositionBits) - 1;
+
+    /// <summary>The latest recency in whole seconds (the end of <see cref="DateOnly.MaxValue"/>), which needs 39 bits.</summary>
+    private static readonly long LatestSecond = RecencyOf(DateOnly.MaxValue, EndOfDay) / TimeSpan.TicksPerSecond;
+
+    /// <summary>Scratch for up to this many results lives on the stack.</summary>
+    private const int StackLimit = 512;
+
     public static LabTimeline Empty { get; } = new([]);
 
     // Test t (numbered in order of first appearance in the record) holds _ordered[_starts[t].._starts[t + 1]],
@@ -29,63 +43,67 @@ internal sealed class LabTimeline : IEquatable<LabTimeline>
     {
         ArgumentNullException.ThrowIfNull(results);
         Results = results;
+        ReadOnlySpan<LabResult> labs = results switch
+        {
+            LabResult[] array => array,
+            List<LabResult> list => CollectionsMarshal.AsSpan(list),
+            _ => results.ToArray(),
+        };
 
-        // One pass numbers each result's test and computes its recency; a counting sort then groups the results by
-        // test number in record order, and each group is sorted by recency, ties by position (positions are sorted,
-        // not results, so the sort moves no object references). Same-moment results are then put in source order.
-        var count = results.Count;
-        var numbers = new Dictionary<string, int>(StringComparer.Ordinal);
-        var testOf = new int[count];
-        var recencyOf = new long[count];
-        var sizes = new List<int>();
+        var count = labs.Length;
+        if (count > MaxResults)
+        {
+            throw new ArgumentException($"A record holds at most {MaxResults} lab results.", nameof(results));
+        }
+
+        // One pass numbers each result's test and computes its recency. A counting sort then groups sort keys by test
+        // number, and each group is sorted as plain numbers: a key is the recency in whole seconds, later first, then
+        // the position in the record. Results of the same second are then put in exact recency and source order.
+        Span<int> testOf = count <= StackLimit ? stackalloc int[count] : new int[count];
+        Span<long> recencyOf = count <= StackLimit ? stackalloc long[count] : new long[count];
+        var numbers = new TestNumbers();
         for (var i = 0; i < count; i++)
         {
-            var lab = results[i];
-            if (!numbers.TryGetValue(lab.TestId, out var test))
-            {
-                test = numbers.Count;
-                numbers.Add(lab.TestId, test);
-                sizes.Add(0);
-            }
-
-            testOf[i] = test;
+            var lab = labs[i];
+            testOf[i] = numbers.NumberOf(lab.TestId);
             recencyOf[i] = RecencyOf(lab.CollectedAt);
-            sizes[test]++;
         }
 
-        _tests = new string[numbers.Count];
-        foreach (var (id, test) in numbers)
-        {
-            _tests[test] = id;
-        }
-
+        _tests = numbers.Ids();
         _starts = new int[_tests.Length + 1];
+        foreach (var test in testOf)
+        {
+            _starts[test + 1]++;
+        }
+
         for (var t = 0; t < _tests.Length; t++)
         {
-            _starts[t + 1] = _starts[t] + sizes[t];
+            _starts[t + 1] += _starts[t];
         }
 
-        var next = _starts[..^1];
-        var order = new Position[count];
+        Span<int> next = _tests.Length <= StackLimit ? stackalloc int[_tests.Length] : new int[_tests.Length];
+        _starts.AsSpan(0, _tests.Length).CopyTo(next);
+        Span<ulong> keys = count <= StackLimit ? stackalloc ulong[count] : new ulong[count];
         for (var i = 0; i < count; i++)
         {
-            order[next[testOf[i]]++] = new Position(recencyOf[i], i);
+            keys[next[testOf[i]]++] = ((ulong)(LatestSecond - (recencyOf[i] / TimeSpan.TicksPerSecond)) << PositionBits) | (uint)i;
         }
 
         for (var t = 0; t < _tests.Length; t++)
         {
-            order.AsSpan(_starts[t], _starts[t + 1] - _starts[t]).Sort();
+            keys[_starts[t].._starts[t + 1]].Sort();
         }
 
         _ordered = new LabResult[count];
         _recency = new long[count];
         for (var k = 0; k < count; k++)
         {
-            _ordered[k] = results[order[k].Index];
-            _recency[k] = order[k].Recency;
+            var i = (int)(keys[k] & PositionMask);
+            _ordered[k] = labs[i];
+            _recency[k] = recencyOf[i];
         }
 
-        OrderSameMomentResults();
+        OrderSameSecondResults(keys);
     }
 
     /// <summary>The results as they were given, in the record's order.</summary>
@@ -119,32 +137,99 @@ internal sealed class LabTimeline : IEquatable<LabTimeline>
     public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Results);
 
     /// <summary>
-    /// Orders each run of same-moment results of one test by source and line (an insertion sort: such runs are short
-    /// and rare). Equal source and line keep their position order, which the recency sort left in place.
+    /// Orders each run of results of one test in the same second (keys equal but for position) by exact recency, later
+    /// first, then source and line: an insertion sort, as such runs are short. Results equal in all of these keep
+    /// their record order, which the key sort left in place.
     /// </summary>
-    private void OrderSameMomentResults()
+    private void OrderSameSecondResults(ReadOnlySpan<ulong> keys)
     {
         for (var t = 0; t < _tests.Length; t++)
         {
             for (var k = _starts[t] + 1; k < _starts[t + 1]; k++)
             {
+                if (keys[k] >> PositionBits != keys[k - 1] >> PositionBits)
+                {
+                    continue;
+                }
+
                 var lab = _ordered[k];
+                var recency = _recency[k];
                 var j = k - 1;
-                while (j >= _starts[t] && _recency[j] == _recency[k] && SourceRef.Compare(lab.Source, _ordered[j].Source) < 0)
+                while (j >= _starts[t] && keys[j] >> PositionBits == keys[k] >> PositionBits
+                    && (recency > _recency[j] || (recency == _recency[j] && SourceRef.Compare(lab.Source, _ordered[j].Source) < 0)))
                 {
                     _ordered[j + 1] = _ordered[j];
+                    _recency[j + 1] = _recency[j];
                     j--;
                 }
 
                 _ordered[j + 1] = lab;
+                _recency[j + 1] = recency;
             }
         }
     }
 
-    /// <summary>A result's recency and its position in the record: most recent first, then in record order.</summary>
-    private readonly record struct Position(long Recency, int Index) : IComparable<Position>
+    /// <summary>
+    /// Numbers distinct test ids in order of first appearance: an open-addressed table of numbers, probed from a hash
+    /// of a few characters of the id and confirmed by ordinal equality (immediate for the shared id strings records
+    /// usually hold), which costs less per result than a dictionary's hash of the whole id.
+    /// </summary>
+    private struct TestNumbers()
     {
-        public int CompareTo(Position other) =>
-            Recency != other.Recency ? other.Recency.CompareTo(Recency) : Index.CompareTo(other.Index);
+        private string[] _ids = new string[16];
+        private int[] _slots = new int[32];
+        private int _count;
+
+        public int NumberOf(string id)
+        {
+            var mask = _slots.Length - 1;
+            for (var slot = Hash(id) & mask; ; slot = (slot + 1) & mask)
+            {
+                // A slot holds a test number plus one; 0 is free.
+                var held = _slots[slot];
+                if (held == 0)
+                {
+                    return Add(id, slot);
+                }
+
+                if (string.Equals(_ids[held - 1], id, StringComparison.Ordinal))
+                {
+                    return held - 1;
+                }
+            }
+        }
+
+        public readonly string[] Ids() => _ids.AsSpan(0, _count).ToArray();
+
+        private int Add(string id, int slot)
+        {
+            if (_count == _ids.Length)
+            {
+                Array.Resize(ref _ids, _count * 2);
+            }
+
+            _ids[_count] = id;
+            _slots[slot] = ++_count;
+            if (_count * 2 > _slots.Length)
+            {
+                // At most half full, so probes stay short and always end at a free slot.
+                _slots = new int[_slots.Length * 2];
+                for (var number = 0; number < _count; number++)
+                {
+                    var free = Hash(_ids[number]) & (_slots.Length - 1);
+                    while (_slots[free] != 0)
+                    {
+                        free = (free + 1) & (_slots.Length - 1);
+                    }
+
+                    _slots[free] = number + 1;
+                }
+            }
+
+            return _count - 1;
+        }
+
+        private static int Hash(string id) =>
+            id.Length == 0 ? 0 : HashCode.Combine(id.Length, id[0], id[id.Length / 2], id[^1]);
     }
 }

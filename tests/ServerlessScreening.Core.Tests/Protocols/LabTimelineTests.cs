@@ -59,6 +59,52 @@ public sealed class LabTimelineTests
     }
 
     [Fact]
+    public void Results_within_one_second_are_ordered_by_their_exact_time_before_their_source()
+    {
+        var early = Lab("upcr", Day, new TimeOnly(8, 0, 0).Add(TimeSpan.FromMilliseconds(100)), "uploads/s/a.csv", 2);
+        var late = Lab("upcr", Day, new TimeOnly(8, 0, 0).Add(TimeSpan.FromMilliseconds(900)), "uploads/s/b.csv", 3);
+        var sameAsLate = Lab("upcr", Day, new TimeOnly(8, 0, 0).Add(TimeSpan.FromMilliseconds(900)), "uploads/s/a.csv", 4);
+        var nextSecond = Lab("upcr", Day, new TimeOnly(8, 0, 1), "uploads/s/c.csv", 5);
+
+        var timeline = new LabTimeline([early, late, sameAsLate, nextSecond]);
+
+        Assert.Equal([nextSecond, sameAsLate, late, early], Results(timeline));
+        Assert.Equal([.. new[] { nextSecond, sameAsLate, late, early }.Select(l => LabTimeline.RecencyOf(l.CollectedAt))], timeline.Recency.ToArray());
+    }
+
+    [Fact]
+    public void Tests_are_told_apart_by_their_whole_id_whatever_the_strings_instances()
+    {
+        // Ids that share length, first, middle and last characters, and equal ids held in distinct strings.
+        string[] ids = ["urine-rbc", "urine-wbc", "c3", "c4", "c3", new string(['u', 'r', 'i', 'n', 'e', '-', 'r', 'b', 'c'])];
+        var labs = ids.Select((id, i) => Lab(id, Day.AddDays(-i), null, "uploads/s/a.csv", i + 2)).ToArray();
+
+        var timeline = new LabTimeline(labs);
+
+        Assert.Equal(["urine-rbc", "urine-wbc", "c3", "c4"], Enumerable.Range(0, timeline.TestCount).Select(timeline.TestId));
+        Assert.Equal([labs[0], labs[5]], Results(timeline, 0));
+        Assert.Equal([labs[2], labs[4]], Results(timeline, 2));
+    }
+
+    [Fact]
+    public void Many_tests_and_results_are_numbered_and_ordered_alike()
+    {
+        var random = new Random(11);
+        var labs = Enumerable.Range(0, 2_000)
+            .Select(i => Lab("test-" + random.Next(300), Day.AddDays(-random.Next(0, 5)), random.Next(2) == 0 ? null : new TimeOnly(random.Next(24), 0), "uploads/s/a.csv", i + 2))
+            .ToList();
+
+        var timeline = new LabTimeline(labs);
+
+        Assert.Equal(labs.Select(l => l.TestId).Distinct(), Enumerable.Range(0, timeline.TestCount).Select(timeline.TestId));
+        for (var test = 0; test < timeline.TestCount; test++)
+        {
+            var expected = labs.Where(l => l.TestId == timeline.TestId(test)).OrderBy(l => l, LabQuery.MostRecentFirst).ToArray();
+            Assert.Equal(expected, Results(timeline, test));
+        }
+    }
+
+    [Fact]
     public void Each_test_holds_its_results_in_the_order_of_most_recent_first_whatever_the_record_order()
     {
         var random = new Random(7);
