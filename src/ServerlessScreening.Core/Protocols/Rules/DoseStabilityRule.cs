@@ -40,10 +40,10 @@ public sealed record DoseStabilityRule : Rule
 
                 if (course.Start >= window.From)
                 {
-                    var changed = previous is not null && previous.End is { } end && end.AddDays(1) >= course.Start && previous.Signature != course.Signature;
+                    var changed = previous is not null && previous.End is { } end && end.AddDays(1) >= course.Start && !SameSignature(previous.First, course.First);
                     var kind = course.End == course.Start ? ChangeKind.Pulse : changed ? ChangeKind.DoseChanged : ChangeKind.Started;
                     unstable.Add(changed
-                        ? new Change(kind, course.First, course.Start, previous!.Signature, course.Signature)
+                        ? new Change(kind, course.First, course.Start, Signature(previous!.First), Signature(course.First))
                         : new Change(kind, course.First, course.Start, null, null));
                 }
                 else if (course.End is { } stop && stop <= window.To)
@@ -179,21 +179,35 @@ public sealed record DoseStabilityRule : Rule
         var courses = new List<Course>();
         foreach (var (record, _) in keyed)
         {
-            // Signatures are compared only when the dates allow a refill: formatting them is the costly part.
             var last = courses.Count > 0 ? courses[^1] : null;
-            string? signature = null;
             if (last is not null && (last.End is null || record.Start <= last.End.Value.AddDays(1)) && record.End != record.Start
-                && last.Signature == (signature = Signature(record)))
+                && SameSignature(last.First, record))
             {
                 last.Extend(record);
             }
             else
             {
-                courses.Add(new Course(record, signature));
+                courses.Add(new Course(record));
             }
         }
 
         return courses;
+    }
+
+    /// <summary>
+    /// Whether two records have the same <see cref="Signature"/>. Records with the same dose (value and sign) and the
+    /// same unit and frequency as written, up to surrounding white space, have the same signature without formatting
+    /// either; otherwise the signatures themselves are compared, since different doses can format alike.
+    /// </summary>
+    private static bool SameSignature(MedicationRecord a, MedicationRecord b)
+    {
+        var sameDose = a.Dose is { } x
+            ? b.Dose is { } y && x == y && decimal.IsNegative(x) == decimal.IsNegative(y)
+            : b.Dose is null;
+        return (sameDose && SameText(a.DoseUnit, b.DoseUnit) && SameText(a.Frequency, b.Frequency))
+            || string.Equals(Signature(a), Signature(b), StringComparison.Ordinal);
+
+        static bool SameText(string? a, string? b) => a.AsSpan().Trim().SequenceEqual(b.AsSpan().Trim());
     }
 
     /// <summary>Dose, unit and frequency as one text, e.g. <c>500 mg bid</c>; an unknown dose reads <c>?</c>, missing unit or frequency are left out.</summary>
@@ -253,14 +267,12 @@ public sealed record DoseStabilityRule : Rule
         };
     }
 
-    /// <summary>Records of one ingredient at one signature that follow each other; the signature is the first record's, worked out when first asked for.</summary>
-    private sealed class Course(MedicationRecord first, string? signature)
+    /// <summary>Records of one ingredient at one signature (the first record's) that follow each other.</summary>
+    private sealed class Course(MedicationRecord first)
     {
         public MedicationRecord First { get; } = first;
 
         public MedicationRecord Last { get; private set; } = first;
-
-        public string Signature => signature ??= DoseStabilityRule.Signature(First);
 
         public DateOnly Start => First.Start;
 
