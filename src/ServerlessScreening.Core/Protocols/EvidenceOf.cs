@@ -29,37 +29,61 @@ public static class EvidenceOf
     public static Evidence Medication(MedicationRecord medication, string? note = null)
     {
         ArgumentNullException.ThrowIfNull(medication);
-        var period = medication.End is { } end
-            ? (end == medication.Start ? "single administration" : $"until {IsoDate.Format(end)}")
-            : "ongoing";
         return new Evidence
         {
             Source = medication.Source.Blob,
             Line = medication.Source.Line,
             Date = IsoDate.Format(medication.Start),
             Code = medication.Code,
-            Name = medication.Ingredient is null ? medication.DrugName : $"{medication.DrugName} ({medication.Ingredient})",
+            Name = medication.Ingredient is null ? medication.DrugName : string.Concat(medication.DrugName, " (", medication.Ingredient, ")"),
             Value = medication.Dose,
             Unit = medication.DoseUnit,
-            Note = JoinPresent(period, medication.Route, medication.Frequency, note),
+            Note = MedicationNote(medication, note),
         };
     }
 
-    /// <summary>The texts that are neither null nor empty, joined with "; ".</summary>
-    private static string JoinPresent(string? first, string? second, string? third, string? fourth)
+    /// <summary>
+    /// The period (<c>ongoing</c>, <c>single administration</c> or <c>until</c> the end date), route, frequency and
+    /// note, those present joined with "; ", written into one string.
+    /// </summary>
+    private static string MedicationNote(MedicationRecord medication, string? note)
     {
-        ReadOnlySpan<string?> texts = [first, second, third, fourth];
-        Span<string?> present = [null, null, null, null];
-        var count = 0;
-        foreach (var text in texts)
+        const string Until = "until ";
+        const string Separator = "; ";
+        var end = medication.End;
+        var period = end is null ? "ongoing" : end == medication.Start ? "single administration" : null;
+        var length = (period?.Length ?? Until.Length + IsoDate.Length)
+            + Present(medication.Route) + Present(medication.Frequency) + Present(note);
+        return string.Create(length, (Period: period, End: end.GetValueOrDefault(), medication.Route, medication.Frequency, Note: note), static (chars, parts) =>
+        {
+            if (parts.Period is not null)
+            {
+                parts.Period.CopyTo(chars);
+                chars = chars[parts.Period.Length..];
+            }
+            else
+            {
+                Until.CopyTo(chars);
+                IsoDate.Write(parts.End, chars[Until.Length..]);
+                chars = chars[(Until.Length + IsoDate.Length)..];
+            }
+
+            Append(ref chars, parts.Route);
+            Append(ref chars, parts.Frequency);
+            Append(ref chars, parts.Note);
+        });
+
+        static int Present(string? text) => string.IsNullOrEmpty(text) ? 0 : Separator.Length + text.Length;
+
+        static void Append(ref Span<char> chars, string? text)
         {
             if (!string.IsNullOrEmpty(text))
             {
-                present[count++] = text;
+                Separator.CopyTo(chars);
+                text.CopyTo(chars[Separator.Length..]);
+                chars = chars[(Separator.Length + text.Length)..];
             }
         }
-
-        return string.Join("; ", present[..count]);
     }
 
     public static Evidence Clinical(ClinicalFact fact, string? note = null)
