@@ -32,6 +32,10 @@ public sealed record WindowSpec
         return new DateRange(from, anchor.AddDays(DaysAfter));
     }
 
+    /// <summary>
+    /// The window in reasons: <c>on or before screening (2025-06-01)</c>, or
+    /// <c>{label, else N days} before screening (2025-03-09..2025-06-01)</c>.
+    /// </summary>
     public string Describe(EvaluationContext context)
     {
         var range = Resolve(context);
@@ -41,11 +45,33 @@ public sealed record WindowSpec
             Anchors.Randomization => "randomization",
             _ => "screening",
         };
-        return DaysBefore is null
-            ? $"on or before {anchorName} ({new IsoDateText(range.To)})"
-            : Label is null
-                ? $"{DaysBefore} days before {anchorName} ({new IsoDateText(range.From)}..{new IsoDateText(range.To)})"
-                : $"{Label} before {anchorName} ({new IsoDateText(range.From)}..{new IsoDateText(range.To)})";
+
+        // Written into one string of known length: reasons name windows often.
+        const string Before = " before ";
+        var lead = DaysBefore is null ? "on or" : Label ?? $"{DaysBefore} days";
+        var bounded = DaysBefore is not null;
+        var length = lead.Length + Before.Length + anchorName.Length + 2 + (bounded ? IsoDate.Length + 2 : 0) + IsoDate.Length + 1;
+        return string.Create(length, (Lead: lead, Anchor: anchorName, Range: range, Bounded: bounded), static (chars, parts) =>
+        {
+            parts.Lead.CopyTo(chars);
+            var at = parts.Lead.Length;
+            Before.CopyTo(chars[at..]);
+            at += Before.Length;
+            parts.Anchor.CopyTo(chars[at..]);
+            at += parts.Anchor.Length;
+            chars[at++] = ' ';
+            chars[at++] = '(';
+            if (parts.Bounded)
+            {
+                IsoDate.Write(parts.Range.From, chars[at..]);
+                at += IsoDate.Length;
+                chars[at++] = '.';
+                chars[at++] = '.';
+            }
+
+            IsoDate.Write(parts.Range.To, chars[at..]);
+            chars[at + IsoDate.Length] = ')';
+        });
     }
 }
 
