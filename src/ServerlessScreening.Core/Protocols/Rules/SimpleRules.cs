@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using ServerlessScreening.Facts;
 using ServerlessScreening.Ingestion;
 using ServerlessScreening.Verdicts;
@@ -89,30 +91,51 @@ public sealed record AllOfRule : Rule
         }
 
         // The reason leads with the parts that decided the status, then the others; evidence of every part, in order.
-        var deciding = new List<string>(results.Length);
-        var others = new List<string>(results.Length);
+        var reason = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[512]);
+        var others = AppendReasons(ref reason, results, status, deciding: true);
+        if (others > 0)
+        {
+            reason.AppendLiteral(" (also: ");
+            AppendReasons(ref reason, results, status, deciding: false);
+            reason.AppendLiteral(")");
+        }
+
         var needs = new List<string>();
         var evidence = new List<Evidence>(evidenceCount);
         foreach (var result in results)
         {
-            if (result.Status == status)
+            if (result.Status == status && result.Needs is not null)
             {
-                deciding.Add(result.Reason);
-                if (result.Needs is not null)
-                {
-                    needs.Add(result.Needs);
-                }
-            }
-            else
-            {
-                others.Add(result.Reason);
+                needs.Add(result.Needs);
             }
 
             evidence.AddRange(result.Evidence);
         }
 
-        var reason = others.Count == 0 ? string.Join("; ", deciding) : $"{string.Join("; ", deciding)} (also: {string.Join("; ", others)})";
-        return new RuleResult(status, reason, evidence, needs.Count == 0 ? null : string.Join("; ", needs));
+        return new RuleResult(status, reason.ToStringAndClear(), evidence, needs.Count == 0 ? null : string.Join("; ", needs));
+    }
+
+    /// <summary>
+    /// Appends the reasons of the parts that decided <paramref name="status"/> (or of the others), joined with "; ",
+    /// and returns how many parts it left out.
+    /// </summary>
+    private static int AppendReasons(ref DefaultInterpolatedStringHandler text, RuleResult[] results, CriterionStatus status, bool deciding)
+    {
+        var appended = 0;
+        foreach (var result in results)
+        {
+            if ((result.Status == status) == deciding)
+            {
+                if (appended++ > 0)
+                {
+                    text.AppendLiteral("; ");
+                }
+
+                text.AppendFormatted(result.Reason);
+            }
+        }
+
+        return results.Length - appended;
     }
 
     public override IEnumerable<string> CoverageCategories() => Rules.SelectMany(r => r.CoverageCategories()).Distinct(StringComparer.Ordinal);
