@@ -28,7 +28,7 @@ public sealed record AgeRule : Rule
 
         var anchor = context.Anchor(Anchor);
         var age = EvaluationContext.CompletedYears(birthDate, anchor);
-        var at = $"{Anchor} date {IsoDate.Format(anchor)}";
+        var at = $"{Anchor} date {new IsoDateText(anchor)}";
         var evidence = new[] { birth.Evidence! };
         return age >= MinYears && age <= MaxYears
             ? new RuleResult(CriterionStatus.Pass, $"age {age} at {at} is within {MinYears}–{MaxYears}", evidence)

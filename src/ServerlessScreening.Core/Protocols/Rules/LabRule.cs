@@ -85,7 +85,7 @@ public sealed record LabRule : Rule
             var shown = met.Count > MaxEvidence ? met.GetRange(0, MaxEvidence) : met;
             var reason = Select == AtLeast
                 ? $"{Label} {Condition.Describe(met[0].TestId)} on {occasions} occasions {described}"
-                : Join(shown, l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {IsoDate.Format(l.CollectedAt.Date)} {Condition.Describe(l.TestId)}") + More(met.Count);
+                : Join(shown, l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {new IsoDateText(l.CollectedAt.Date)} {Condition.Describe(l.TestId)}") + More(met.Count);
             return new RuleResult(WhenMet, reason, LabEvidence(shown));
         }
 
@@ -108,7 +108,7 @@ public sealed record LabRule : Rule
         List<LabResult> supporting = notMet is null ? [] : notMet.Count > MaxEvidence ? notMet.GetRange(0, MaxEvidence) : notMet;
         var notMetReason = Select == AtLeast
             ? $"{Label} {Condition.Describe(considered[0].TestId)} on {occasions} of the {required} occasions required {described}"
-            : Join(supporting, l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {IsoDate.Format(l.CollectedAt.Date)} is not {Condition.Describe(l.TestId)}") + More(notMet?.Count ?? 0);
+            : Join(supporting, l => $"{context.Labs.ShortName(l.TestId)} {EvidenceOf.Describe(l.Value, l.Unit)} on {new IsoDateText(l.CollectedAt.Date)} is not {Condition.Describe(l.TestId)}") + More(notMet?.Count ?? 0);
         return new RuleResult(WhenNotMet, notMetReason, LabEvidence(supporting));
     }
 

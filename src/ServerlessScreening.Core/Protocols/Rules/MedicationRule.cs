@@ -181,7 +181,7 @@ public sealed record MedicationRule : Rule
                     }
 
                     evidence.Add(EvidenceOf.Medication(m, m.Start < window.From ? "started before the window, ongoing into it" : null));
-                    texts.Add($"{m.DrugName} from {IsoDate.Format(m.Start)}");
+                    texts.Add($"{m.DrugName} from {new IsoDateText(m.Start)}");
                 }
             }
 
@@ -196,7 +196,7 @@ public sealed record MedicationRule : Rule
                     }
 
                     evidence.Add(EvidenceOf.Clinical(fact, $"immunization resolved to {match.Ingredient.Id}"));
-                    texts.Add($"{fact.Name ?? fact.Code} on {IsoDate.Format(fact.Date)}");
+                    texts.Add($"{fact.Name ?? fact.Code} on {new IsoDateText(fact.Date)}");
                 }
             }
 
