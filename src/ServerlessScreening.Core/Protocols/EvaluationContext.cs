@@ -54,7 +54,7 @@ public sealed class EvaluationContext
         Drugs = drugs;
         _tests = tests;
         var demographics = patient.Demographics;
-        Sex = Agree(demographics, static d => d.Sex, static d => d.Sex?.ToString().ToLowerInvariant(), "sex");
+        Sex = Agree(demographics, static d => d.Sex, static d => SexText(d.Sex), "sex");
         BirthDate = Agree(demographics, static d => d.BirthDate, static d => d.BirthDate is { } b ? IsoDate.Format(b) : null, "birth_date");
         ChildbearingPotential = Agree(demographics, static d => d.ChildbearingPotential, static d => d.ChildbearingPotential is { } c ? (c ? "yes" : "no") : null, "childbearing_potential");
 
@@ -198,6 +198,14 @@ public sealed class EvaluationContext
             yield return timeline.TestId(test);
         }
     }
+
+    /// <summary>A sex as verdicts write it: its name in lower case.</summary>
+    internal static string? SexText(Sex? sex) => sex switch
+    {
+        Facts.Sex.Female => "female",
+        Facts.Sex.Male => "male",
+        _ => sex?.ToString().ToLowerInvariant(),
+    };
 
     private static DateOnly? Later(DateOnly? current, DateOnly? stated) =>
         stated is { } date && (current is null || date > current.Value) ? date : current;

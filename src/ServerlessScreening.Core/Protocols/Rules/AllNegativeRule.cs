@@ -119,9 +119,9 @@ public sealed record AllNegativeRule : Rule
             return new RuleResult(CriterionStatus.Unknown, "sex is not in the uploaded data, so it is not known whether pregnancy tests are required", [], "the patient's sex (patients upload)");
         }
 
-        if (!string.Equals(sex.Value.Value.ToString(), AppliesTo.Sex, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(EvaluationContext.SexText(sex.Value), AppliesTo.Sex, StringComparison.OrdinalIgnoreCase))
         {
-            return new RuleResult(CriterionStatus.Pass, $"not applicable: {sex.Value.Value.ToString().ToLowerInvariant()} patient", [sex.Evidence!]);
+            return new RuleResult(CriterionStatus.Pass, $"not applicable: {EvaluationContext.SexText(sex.Value)} patient", [sex.Evidence!]);
         }
 
         var potential = context.ChildbearingPotential;
