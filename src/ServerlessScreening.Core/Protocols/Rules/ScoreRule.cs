@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using ServerlessScreening.Facts;
 using ServerlessScreening.Verdicts;
 
@@ -67,7 +68,7 @@ public sealed record ScoreRule : Rule
 
         var total = 0m;
         var evidence = new List<Evidence>();
-        var metItems = new List<string>();
+        var metItems = new List<ScoreItem>();
         foreach (var item in Items)
         {
             // The first condition of the item that is met decides it, and its deciding results are the evidence.
@@ -87,7 +88,7 @@ public sealed record ScoreRule : Rule
             }
 
             total += item.Points;
-            metItems.Add(string.Create(CultureInfo.InvariantCulture, $"{item.Label} (+{item.Points:0.##})"));
+            metItems.Add(item);
             var note = $"lab-derived {Label} item: {item.Label}";
             foreach (var lab in hit)
             {
@@ -95,7 +96,7 @@ public sealed record ScoreRule : Rule
             }
         }
 
-        var items = metItems.Count == 0 ? "no lab-derivable item met" : string.Join(", ", metItems);
+        var items = metItems.Count == 0 ? "no lab-derivable item met" : Describe(metItems);
         if (total >= Threshold)
         {
             return new RuleResult(WhenReached, $"lab-derived {Label} lower bound {Format(total)} ≥ {Format(Threshold)}: {items}", evidence);
@@ -103,6 +104,26 @@ public sealed record ScoreRule : Rule
 
         var needs = Assessment is null ? $"clinical data for the {Label} items that labs cannot show" : $"an uploaded {Assessment.Code} assessment (clinical upload, code_system screening)";
         return new RuleResult(WhenNotReached, $"lab-derived {Label} lower bound {Format(total)} < {Format(Threshold)} ({items}); clinical items are not in the uploads", evidence, needs);
+    }
+
+    /// <summary>The met items with their points, e.g. <c>renal disorder (+1), hematologic disorder (+1)</c>, written into one string.</summary>
+    private static string Describe(List<ScoreItem> items)
+    {
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                text.AppendLiteral(", ");
+            }
+
+            text.AppendFormatted(items[i].Label);
+            text.AppendLiteral(" (+");
+            text.AppendFormatted(items[i].Points, "0.##");
+            text.AppendLiteral(")");
+        }
+
+        return text.ToStringAndClear();
     }
 
     private RuleResult? FromAssessment(EvaluationContext context)
