@@ -56,7 +56,7 @@ public sealed record AllNegativeRule : Rule
 
         var evidence = new List<Evidence>();
         var missing = new List<string>();
-        var described = Window.Describe(context);
+        var described = Window.Text(context);
         foreach (var group in Groups)
         {
             var latest = LatestOf(all, group);
@@ -76,7 +76,7 @@ public sealed record AllNegativeRule : Rule
         var labels = string.Join(" and ", Groups.Select(g => g.Label));
         if (missing.Count > 0)
         {
-            return new RuleResult(CriterionStatus.Unknown, string.Join("; ", missing) + " " + described, evidence, $"negative {labels} results {described}");
+            return new RuleResult(CriterionStatus.Unknown, $"{string.Join("; ", missing)} {described}", evidence, $"negative {labels} results {described}");
         }
 
         return new RuleResult(CriterionStatus.Pass, $"{labels} negative {described}", evidence);

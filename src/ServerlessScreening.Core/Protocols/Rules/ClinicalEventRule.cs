@@ -134,17 +134,17 @@ public sealed record ClinicalEventRule : Rule
             var named = found.Count > 5 ? found.GetRange(0, 5) : found;
             return new RuleResult(
                 WhenPresent,
-                $"{Label}: {string.Join("; ", named.ConvertAll(f => $"{f.Name ?? f.Code} on {f.Date:yyyy-MM-dd}"))} {Window.Describe(context)}",
+                $"{Label}: {string.Join("; ", named.ConvertAll(f => $"{f.Name ?? f.Code} on {f.Date:yyyy-MM-dd}"))} {Window.Text(context)}",
                 found.ConvertAll(f => EvidenceOf.Clinical(f)));
         }
 
         if (WhenUncovered is { } uncovered && !_categories.TrueForAll(c => context.IsCovered(c, window)))
         {
             var categories = string.Join(" and ", _categories);
-            return new RuleResult(uncovered, $"no {Label} found; no upload declares {categories} coverage spanning {Window.Describe(context)}", [], $"{categories} data with declared coverage spanning {window}, or a site attestation");
+            return new RuleResult(uncovered, $"no {Label} found; no upload declares {categories} coverage spanning {Window.Text(context)}", [], $"{categories} data with declared coverage spanning {window}, or a site attestation");
         }
 
-        return new RuleResult(WhenAbsent, $"no {Label} in the uploaded data {Window.Describe(context)}", [], WhenAbsent == CriterionStatus.Confirm ? $"site confirmation that there is no {Label}" : null);
+        return new RuleResult(WhenAbsent, $"no {Label} in the uploaded data {Window.Text(context)}", [], WhenAbsent == CriterionStatus.Confirm ? $"site confirmation that there is no {Label}" : null);
     }
 
     public override IEnumerable<string> CoverageCategories() => WhenUncovered is null ? [] : _categories;

@@ -69,7 +69,7 @@ public sealed record DoseStabilityRule : Rule
             var shown = unstable.Count > 5 ? unstable.GetRange(0, 5) : unstable;
             return new RuleResult(
                 CriterionStatus.Fail,
-                $"unstable {Label} {Window.Describe(context)}: {string.Join("; ", shown.ConvertAll(c => c.Describe()))}",
+                $"unstable {Label} {Window.Text(context)}: {string.Join("; ", shown.ConvertAll(c => c.Describe()))}",
                 unstable.ConvertAll(c => EvidenceOf.Medication(c.Record)));
         }
 
@@ -86,7 +86,7 @@ public sealed record DoseStabilityRule : Rule
 
             return new RuleResult(
                 CriterionStatus.Unknown,
-                $"{string.Join(", ", names)} taken {Window.Describe(context)} without a recorded dose, so stability cannot be judged",
+                $"{string.Join(", ", names)} taken {Window.Text(context)} without a recorded dose, so stability cannot be judged",
                 noDose.ConvertAll(m => EvidenceOf.Medication(m)),
                 "dose and dose unit on the medication rows");
         }
@@ -95,14 +95,14 @@ public sealed record DoseStabilityRule : Rule
         {
             return new RuleResult(
                 CriterionStatus.Unknown,
-                $"no start, stop or dose change of {Label} found, but the declared medication coverage ({MedicationRule.Describe(context.CoverageOf(RecordCategories.Medications))}) does not span {Window.Describe(context)}",
+                $"no start, stop or dose change of {Label} found, but the declared medication coverage ({MedicationRule.Describe(context.CoverageOf(RecordCategories.Medications))}) does not span {Window.Text(context)}",
                 stable.ConvertAll(m => EvidenceOf.Medication(m, "constant dose through the window")),
                 $"a medications upload whose declared coverage (manifest) spans {window}");
         }
 
         return stable.Count == 0
-            ? new RuleResult(CriterionStatus.Pass, $"no {Label} {Window.Describe(context)}", [])
-            : new RuleResult(CriterionStatus.Pass, $"{Label} at a constant dose through {Window.Describe(context)}", stable.ConvertAll(m => EvidenceOf.Medication(m, "constant dose through the window")));
+            ? new RuleResult(CriterionStatus.Pass, $"no {Label} {Window.Text(context)}", [])
+            : new RuleResult(CriterionStatus.Pass, $"{Label} at a constant dose through {Window.Text(context)}", stable.ConvertAll(m => EvidenceOf.Medication(m, "constant dose through the window")));
     }
 
     public override IEnumerable<string> CoverageCategories() => [RecordCategories.Medications];

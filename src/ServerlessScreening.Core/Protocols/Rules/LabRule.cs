@@ -40,7 +40,7 @@ public sealed record LabRule : Rule
         var results = LabQuery.InWindow(context, Tests, window);
         if (results.Length == 0)
         {
-            var absent = Window.Describe(context);
+            var absent = Window.Text(context);
             return new RuleResult(WhenAbsent, $"no {Label} result {absent}", [], $"a {Label} result {absent}");
         }
 
@@ -79,7 +79,7 @@ public sealed record LabRule : Rule
         }
 
         var required = Select == AtLeast ? Occasions : 1;
-        var described = Window.Describe(context);
+        var described = Window.Text(context);
         if (met is not null && occasions >= required)
         {
             var shown = met.Count > MaxEvidence ? met.GetRange(0, MaxEvidence) : met;

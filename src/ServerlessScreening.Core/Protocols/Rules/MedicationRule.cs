@@ -200,15 +200,15 @@ public sealed record MedicationRule : Rule
                 }
             }
 
-            return new RuleResult(WhenPresent, $"{Label}: {string.Join("; ", texts)}{LabRule.More(count)} {Window.Describe(context)}", evidence);
+            return new RuleResult(WhenPresent, $"{Label}: {string.Join("; ", texts)}{LabRule.More(count)} {Window.Text(context)}", evidence);
         }
 
         if (WhenUncovered is { } uncovered && !context.IsCovered(RecordCategories.Medications, window))
         {
-            return new RuleResult(uncovered, $"no {Label} found, but the declared medication coverage ({Describe(context.CoverageOf(RecordCategories.Medications))}) does not span {Window.Describe(context)}", [], $"a medications upload whose declared coverage (manifest) spans {window}");
+            return new RuleResult(uncovered, $"no {Label} found, but the declared medication coverage ({Describe(context.CoverageOf(RecordCategories.Medications))}) does not span {Window.Text(context)}", [], $"a medications upload whose declared coverage (manifest) spans {window}");
         }
 
-        return new RuleResult(WhenAbsent, $"no {Label} {Window.Describe(context)}", []);
+        return new RuleResult(WhenAbsent, $"no {Label} {Window.Text(context)}", []);
     }
 
     /// <summary>Immunizations in the window that the drug catalogue resolves to a selected drug, in the order of the record.</summary>

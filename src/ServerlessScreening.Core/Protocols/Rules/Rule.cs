@@ -36,7 +36,10 @@ public sealed record WindowSpec
     /// The window in reasons: <c>on or before screening (2025-06-01)</c>, or
     /// <c>{label, else N days} before screening (2025-03-09..2025-06-01)</c>.
     /// </summary>
-    public string Describe(EvaluationContext context)
+    public string Describe(EvaluationContext context) => Text(context).ToString();
+
+    /// <summary>The text of <see cref="Describe"/>, for an interpolated string to write in place.</summary>
+    public WindowText Text(EvaluationContext context)
     {
         var range = Resolve(context);
         var anchorName = Anchor switch
@@ -45,33 +48,59 @@ public sealed record WindowSpec
             Anchors.Randomization => "randomization",
             _ => "screening",
         };
+        return DaysBefore is null
+            ? new WindowText("on or", anchorName, range, bounded: false)
+            : new WindowText(Label ?? $"{DaysBefore} days", anchorName, range, bounded: true);
+    }
+}
 
-        // Written into one string of known length: reasons name windows often.
-        const string Before = " before ";
-        var lead = DaysBefore is null ? "on or" : Label ?? $"{DaysBefore} days";
-        var bounded = DaysBefore is not null;
-        var length = lead.Length + Before.Length + anchorName.Length + 2 + (bounded ? IsoDate.Length + 2 : 0) + IsoDate.Length + 1;
-        return string.Create(length, (Lead: lead, Anchor: anchorName, Range: range, Bounded: bounded), static (chars, parts) =>
+/// <summary>
+/// A window as reasons name it, <c>{lead} before {anchor} ({from}..{to})</c>, or without the start when the window is
+/// unbounded in the past; an interpolated string writes it in place, without an intermediate string.
+/// </summary>
+public readonly struct WindowText(string lead, string anchor, DateRange range, bool bounded) : ISpanFormattable
+{
+    private const string Before = " before ";
+
+    public int Length => lead.Length + Before.Length + anchor.Length + 2 + (bounded ? IsoDate.Length + 2 : 0) + IsoDate.Length + 1;
+
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        if (destination.Length < Length)
         {
-            parts.Lead.CopyTo(chars);
-            var at = parts.Lead.Length;
-            Before.CopyTo(chars[at..]);
-            at += Before.Length;
-            parts.Anchor.CopyTo(chars[at..]);
-            at += parts.Anchor.Length;
-            chars[at++] = ' ';
-            chars[at++] = '(';
-            if (parts.Bounded)
-            {
-                IsoDate.Write(parts.Range.From, chars[at..]);
-                at += IsoDate.Length;
-                chars[at++] = '.';
-                chars[at++] = '.';
-            }
+            charsWritten = 0;
+            return false;
+        }
 
-            IsoDate.Write(parts.Range.To, chars[at..]);
-            chars[at + IsoDate.Length] = ')';
-        });
+        Write(destination);
+        charsWritten = Length;
+        return true;
+    }
+
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    public override string ToString() => string.Create(Length, this, static (chars, text) => text.Write(chars));
+
+    private void Write(Span<char> chars)
+    {
+        lead.CopyTo(chars);
+        var at = lead.Length;
+        Before.CopyTo(chars[at..]);
+        at += Before.Length;
+        anchor.CopyTo(chars[at..]);
+        at += anchor.Length;
+        chars[at++] = ' ';
+        chars[at++] = '(';
+        if (bounded)
+        {
+            IsoDate.Write(range.From, chars[at..]);
+            at += IsoDate.Length;
+            chars[at++] = '.';
+            chars[at++] = '.';
+        }
+
+        IsoDate.Write(range.To, chars[at..]);
+        chars[at + IsoDate.Length] = ')';
     }
 }
 
