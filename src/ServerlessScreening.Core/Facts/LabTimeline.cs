@@ -192,7 +192,8 @@ internal sealed class LabTimeline : IEquatable<LabTimeline>
                     return Add(id, slot);
                 }
 
-                if (string.Equals(_ids[held - 1], id, StringComparison.Ordinal))
+                var known = _ids[held - 1];
+                if (ReferenceEquals(known, id) || string.Equals(known, id, StringComparison.Ordinal))
                 {
                     return held - 1;
                 }
@@ -229,7 +230,16 @@ internal sealed class LabTimeline : IEquatable<LabTimeline>
             return _count - 1;
         }
 
-        private static int Hash(string id) =>
-            id.Length == 0 ? 0 : HashCode.Combine(id.Length, id[0], id[id.Length / 2], id[^1]);
+        /// <summary>The length and first, middle and last characters, mixed; a slot is its low bits.</summary>
+        private static int Hash(string id)
+        {
+            if (id.Length == 0)
+            {
+                return 0;
+            }
+
+            var hash = ((uint)id.Length * 0x9E3779B1u) ^ (id[0] * 0x85EBCA77u) ^ (id[id.Length / 2] * 0xC2B2AE3Du) ^ (id[^1] * 0x27D4EB2Fu);
+            return (int)(hash ^ (hash >> 15));
+        }
     }
 }
