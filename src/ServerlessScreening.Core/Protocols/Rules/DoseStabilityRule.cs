@@ -78,7 +78,7 @@ public sealed record DoseStabilityRule : Rule
             var names = new List<string>();
             foreach (var record in noDose)
             {
-                if (!names.Contains(record.DrugName, StringComparer.Ordinal))
+                if (!names.Contains(record.DrugName))
                 {
                     names.Add(record.DrugName);
                 }
@@ -125,7 +125,7 @@ public sealed record DoseStabilityRule : Rule
 
             var ingredient = IngredientKey(record);
             selected.Add((ingredient, record));
-            if (window.Overlaps(record.Start, record.End) && !taken.Contains(ingredient, StringComparer.Ordinal))
+            if (window.Overlaps(record.Start, record.End) && !taken.Contains(ingredient))
             {
                 taken.Add(ingredient);
             }
