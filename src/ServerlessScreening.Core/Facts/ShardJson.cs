@@ -113,7 +113,7 @@ internal static class ShardJsonWriter
     private static Utf8JsonWriter? t_writer;
 
     // The encoded form of strings that repeat across facts (codes, units, names, conversions). Bounded in count and
-    // length, and per thread like the buffer.
+    // length, and per thread like the writer.
     [ThreadStatic]
     private static Dictionary<string, JsonEncodedText>? t_encoded;
 

@@ -30,11 +30,7 @@ public sealed class ReencodedUploadsTests
         var actual = await ScreenAsync(changed);
 
         Assert.Equal(8, expected.Count);
-        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
-        foreach (var patient in expected.Keys)
-        {
-            Assert.Equal(ContractJson.Serialize(expected[patient] with { Inputs = [] }), ContractJson.Serialize(actual[patient] with { Inputs = [] }));
-        }
+        AssertSameVerdicts(expected, actual);
     }
 
     public static TheoryData<string, string> SharedDataSetVariants()
@@ -65,6 +61,12 @@ public sealed class ReencodedUploadsTests
         var actual = await ScreenAsync(changed, "site-synthea");
 
         Assert.Equal(patients, expected.Count);
+        AssertSameVerdicts(expected, actual);
+    }
+
+    /// <summary>The same patients, each with the same verdict apart from its inputs (whose hashes differ with the bytes).</summary>
+    private static void AssertSameVerdicts(Dictionary<string, Verdict> expected, Dictionary<string, Verdict> actual)
+    {
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
         foreach (var patient in expected.Keys)
         {

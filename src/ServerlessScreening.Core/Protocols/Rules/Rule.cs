@@ -34,11 +34,8 @@ public sealed record WindowSpec
 
     /// <summary>
     /// The window in reasons: <c>on or before screening (2025-06-01)</c>, or
-    /// <c>{label, else N days} before screening (2025-03-09..2025-06-01)</c>.
+    /// <c>{label, else N days} before screening (2025-03-09..2025-06-01)</c>; an interpolated string writes it in place.
     /// </summary>
-    public string Describe(EvaluationContext context) => Text(context).ToString();
-
-    /// <summary>The text of <see cref="Describe"/>, for an interpolated string to write in place.</summary>
     public WindowText Text(EvaluationContext context)
     {
         var range = Resolve(context);
