@@ -8,7 +8,8 @@ return args.FirstOrDefault() switch
     "steps" => MicroSteps.Run(),
     "evaluation-quick" => EvaluationBenchmark.Quick(
         args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000,
-        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2_000),
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2_000,
+        args.Contains("--build")),
     "ingestion" => await IngestionBenchmark.RunAsync(args[1..]),
     "e2e" => await EndToEndBenchmark.RunAsync(args[1..]),
     "ingestion-case" => await IngestionBenchmark.CaseAsync(args[1..]),
@@ -23,6 +24,6 @@ static int Run(Action action)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [evaluations] [distinct patients] | ingestion [--rows N ...] [--keep] | e2e --patients N [--in-memory] [--batch-size N] [--evaluation-delay hh:mm:ss]");
+    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [evaluations] [distinct patients] [--build] | ingestion [--rows N ...] [--keep] | e2e --patients N [--in-memory] [--batch-size N] [--evaluation-delay hh:mm:ss]");
     return 2;
 }

@@ -104,6 +104,32 @@ public sealed class LabTimelineTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(600)]
+    public void A_test_of_any_number_of_results_over_any_dates_is_ordered_most_recent_first(int count)
+    {
+        // Short runs are sorted by rank and long ones by comparison; dates from year 1 to 9999 use every bit of a key.
+        var random = new Random(count);
+        var labs = Enumerable.Range(0, count)
+            .Select(i => Lab(
+                "upcr",
+                DateOnly.FromDayNumber(random.Next(4) == 0 ? random.Next(DateOnly.MaxValue.DayNumber + 1) : Day.DayNumber - random.Next(0, 30)),
+                random.Next(3) == 0 ? null : new TimeOnly(random.Next(24), random.Next(60), random.Next(60)),
+                "uploads/s/a.csv",
+                i + 2))
+            .ToList();
+
+        var timeline = new LabTimeline(labs);
+
+        Assert.Equal(labs.OrderBy(l => l, LabQuery.MostRecentFirst), Results(timeline));
+        Assert.Equal(Results(timeline).Select(l => LabTimeline.RecencyOf(l.CollectedAt)), timeline.Recency.ToArray());
+    }
+
     [Fact]
     public void Each_test_holds_its_results_in_the_order_of_most_recent_first_whatever_the_record_order()
     {
