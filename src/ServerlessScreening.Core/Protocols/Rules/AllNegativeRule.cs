@@ -21,7 +21,15 @@ public sealed record Applicability
 /// </summary>
 public sealed record AllNegativeRule : Rule
 {
-    public required IReadOnlyList<TestGroup> Groups { get; init; }
+    public required IReadOnlyList<TestGroup> Groups
+    {
+        get;
+        init
+        {
+            field = value;
+            Tests = value.SelectMany(g => g.Tests).Distinct(StringComparer.Ordinal).ToList();
+        }
+    }
 
     public required WindowSpec Window { get; init; }
 
@@ -82,8 +90,8 @@ public sealed record AllNegativeRule : Rule
         return new RuleResult(CriterionStatus.Pass, $"{labels} negative {described}", evidence);
     }
 
-    /// <summary>Every test of every group, each once, in the order the groups name them.</summary>
-    private IReadOnlyList<string> Tests => Groups.SelectMany(g => g.Tests).Distinct(StringComparer.Ordinal).ToList();
+    /// <summary>Every test of every group, each once, in the order the groups name them; derived when <see cref="Groups"/> is set, not per patient.</summary>
+    private IReadOnlyList<string> Tests { get; init; } = [];
 
     /// <summary>The most recent of <paramref name="results"/> (most recent first) that is of a test of <paramref name="group"/>.</summary>
     private static LabResult? LatestOf(ReadOnlySpan<LabResult> results, TestGroup group)

@@ -69,13 +69,15 @@ public sealed record ScoreRule : Rule
         var total = 0m;
         var evidence = new List<Evidence>();
         var metItems = new List<ScoreItem>();
-        foreach (var item in Items)
+        // Index loops: foreach over an IReadOnlyList allocates an enumerator per item per patient.
+        for (var i = 0; i < Items.Count; i++)
         {
             // The first condition of the item that is met decides it, and its deciding results are the evidence.
+            var item = Items[i];
             List<LabResult>? hit = null;
-            foreach (var condition in item.AnyOf)
+            for (var c = 0; c < item.AnyOf.Count; c++)
             {
-                hit = Met(context, condition);
+                hit = Met(context, item.AnyOf[c]);
                 if (hit is not null)
                 {
                     break;
