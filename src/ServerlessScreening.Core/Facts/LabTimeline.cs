@@ -155,7 +155,8 @@ internal sealed class LabTimeline : IEquatable<LabTimeline>
     /// <summary>
     /// Sorts a few distinct keys by rank: a key's place is the number of keys smaller than it, counted with vector
     /// comparisons. The work is the same whatever the order of the keys, whereas a comparison sort of results in no
-    /// particular order mispredicts a branch for most of them, and that dominated building a timeline.
+    /// particular order mispredicts a branch for most of them: over patients that do not repeat, so the processor
+    /// cannot learn their order, that was about a quarter of the time to build a timeline.
     /// </summary>
     private static void RankSort(Span<ulong> keys, Span<ulong> scratch)
     {
