@@ -13,6 +13,7 @@ return args.FirstOrDefault() switch
     "ingestion" => await IngestionBenchmark.RunAsync(args[1..]),
     "e2e" => await EndToEndBenchmark.RunAsync(args[1..]),
     "ingestion-case" => await IngestionBenchmark.CaseAsync(args[1..]),
+    "verdict-digest" => await VerdictDigest.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -24,6 +25,6 @@ static int Run(Action action)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [evaluations] [distinct patients] [--build] | ingestion [--rows N ...] [--keep] | e2e --patients N [--in-memory] [--batch-size N] [--evaluation-delay hh:mm:ss]");
+    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [evaluations] [distinct patients] [--build] | ingestion [--rows N ...] [--keep] | e2e --patients N [--in-memory] [--batch-size N] [--evaluation-delay hh:mm:ss] | verdict-digest [file]");
     return 2;
 }
