@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
@@ -88,6 +89,29 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Fault_evaluation_stopped_before_its_history_then_superseded_keeps_both_versions_and_both_events()
+    {
+        var services = azurite.Pipeline(configure: s => s.AddSingleton<HttpPipelinePolicy>(new StopAtFirstHistoryWrite()));
+        var site = new SiteScenario(services, $"superseded-{Guid.NewGuid():N}"[..30]);
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        var evaluate = services.GetRequiredService<QueueServiceClient>().GetQueueClient(StorageLayout.EvaluateQueue);
+        var item = (await evaluate.ReceiveMessagesAsync(32)).Value.Select(m => PatientWorkItem.FromJson(m.Body.ToString())).First(i => i.SiteId == site.SiteId && i.PatientId == "P1");
+        var evaluator = services.GetRequiredService<PatientEvaluator>();
+
+        // The first evaluation writes P1's verdict and stops before its history entry and event, as a crash there would.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => evaluator.EvaluateAsync(item, CancellationToken.None));
+        Assert.NotNull(await site.VerdictAsync("P1"));
+        Assert.Equal(0, await site.HistoryCountAsync("P1"));
+
+        // New labs change P1's verdict before the stopped evaluation is retried: the first version is not lost.
+        await site.UploadAndProcessAsync("labs-a.csv", LabsA);
+        await site.DrainAsync();
+
+        Assert.Equal(2, await site.HistoryCountAsync("P1"));
+        Assert.Equal(2, (await site.EventsAsync()).Count(e => e["data"]!["patientId"]!.ToString() == "P1"));
+    }
+
+    [Fact]
     public async Task Fault_concurrent_uploads_for_one_patient_end_in_the_same_verdict_as_one_ordered_run()
     {
         var ordered = await SequentialAsync(SiteScenario.Create(azurite, "ordered"));
@@ -102,6 +126,35 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
         await concurrent.DrainAsync();
 
         AssertSameVerdicts(ordered, concurrent);
+    }
+
+    /// <summary>Fails the first write to the verdict history container, as a host stopped just before it would.</summary>
+    private sealed class StopAtFirstHistoryWrite : HttpPipelinePolicy
+    {
+        private int _stopped;
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            StopIfFirst(message);
+            ProcessNext(message, pipeline);
+        }
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            StopIfFirst(message);
+            return ProcessNextAsync(message, pipeline);
+        }
+
+        private void StopIfFirst(HttpMessage message)
+        {
+            // Not an I/O or HTTP failure, so the SDK does not retry it: the write never happens.
+            if (message.Request.Method == RequestMethod.Put
+                && message.Request.Uri.Path.Contains("/" + StorageLayout.VerdictHistoryContainer + "/", StringComparison.Ordinal)
+                && Interlocked.Exchange(ref _stopped, 1) == 0)
+            {
+                throw new InvalidOperationException("injected: the host stopped before writing the history entry");
+            }
+        }
     }
 
     private sealed class FailingFirstPublisher(IResultPublisher inner) : IResultPublisher

@@ -144,6 +144,8 @@ public sealed class PatientEvaluator(
     /// Order of writes: the verdict (conditional on the ETag read), then its history entry, then the event, then the
     /// published flag. History names are deterministic per version (<c>{version}-{digest}</c>), so a retry after a crash
     /// anywhere in that sequence rewrites nothing and adds no version; an evaluation that loses the race writes no history.
+    /// A changed verdict that would replace one whose evaluation stopped before publishing first records that version
+    /// and publishes its event, so no version is lost from the history or the result queue.
     /// </remarks>
     private async Task<bool> StoreAsync(Verdict verdict, PatientWorkItem item, string patientKey, CancellationToken cancellationToken)
     {
@@ -153,6 +155,8 @@ public sealed class PatientEvaluator(
         ETag? current = null;
         string? previousDigest = null;
         var previousVersion = 0;
+        var unpublishedPrevious = false;
+        string? digestBeforePrevious = null;
         try
         {
             var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
@@ -160,17 +164,18 @@ public sealed class PatientEvaluator(
             current = properties.Value.ETag;
             previousDigest = stored.TryGetValue(DigestKey, out var existingDigest) ? existingDigest : null;
             previousVersion = stored.TryGetValue(VersionKey, out var version) && int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
+            unpublishedPrevious = !stored.TryGetValue(PublishedKey, out var published) || published != "true";
+            digestBeforePrevious = stored.TryGetValue(PreviousKey, out var before) ? before : null;
             if (previousDigest == digest)
             {
-                var unpublished = !stored.TryGetValue(PublishedKey, out var published) || published != "true";
-                if (unpublished && time.GetUtcNow() - properties.Value.LastModified >= RepublishAfter)
+                if (unpublishedPrevious && time.GetUtcNow() - properties.Value.LastModified >= RepublishAfter)
                 {
                     // The evaluation that wrote this verdict stopped before it finished: complete its history and event.
                     var storedVerdict = await store.ReadAsync<Verdict>(StorageLayout.VerdictsContainer, name, cancellationToken);
                     if (storedVerdict is not null && storedVerdict.ETag == properties.Value.ETag)
                     {
                         await WriteHistoryAsync(storedVerdict.Value, previousVersion, digest, cancellationToken);
-                        await PublishAsync(storedVerdict.Value, stored.TryGetValue(PreviousKey, out var before) ? before : null, digest, name, item, patientKey, blob, properties.Value.ETag, stored, cancellationToken);
+                        await PublishAsync(storedVerdict.Value, digestBeforePrevious, digest, name, item, patientKey, blob, properties.Value.ETag, stored, cancellationToken);
                     }
                 }
 
@@ -180,6 +185,11 @@ public sealed class PatientEvaluator(
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
+        }
+
+        if (current is { } replaced && previousDigest is not null && unpublishedPrevious)
+        {
+            await CompleteStoppedAsync(name, replaced, previousVersion, previousDigest, digestBeforePrevious, item, cancellationToken);
         }
 
         var nextVersion = previousVersion + 1;
@@ -207,6 +217,25 @@ public sealed class PatientEvaluator(
         Telemetry.Verdicts.Add(1, new KeyValuePair<string, object?>("screening.outcome", verdict.Outcome));
         Activity.Current?.SetTag("screening.outcome", verdict.Outcome);
         return true;
+    }
+
+    /// <summary>
+    /// Records the history entry and publishes the event of a stored verdict whose evaluation stopped before publishing,
+    /// as it is about to be replaced. Should that evaluation still be running, its history entry is the same blob and
+    /// its event has the same id, which consumers and Service Bus duplicate detection drop. The published flag is left
+    /// alone: the replacing write, conditional on the same ETag, supersedes it.
+    /// </summary>
+    private async Task CompleteStoppedAsync(string name, ETag etag, int version, string digest, string? previousDigest, PatientWorkItem item, CancellationToken cancellationToken)
+    {
+        var stored = await store.ReadAsync<Verdict>(StorageLayout.VerdictsContainer, name, cancellationToken);
+        if (stored is null || stored.ETag != etag)
+        {
+            return;
+        }
+
+        await WriteHistoryAsync(stored.Value, version, digest, cancellationToken);
+        var resultEvent = ResultEvent.For(stored.Value, previousDigest, digest, $"{StorageLayout.VerdictsContainer}/{name}", Activity.Current?.Id ?? item.TraceParent);
+        await publisher.PublishAsync(resultEvent, cancellationToken);
     }
 
     /// <summary>Writes a version's history entry once: an existing entry of the same name is that same version.</summary>
