@@ -68,8 +68,7 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
             new FailingFirstPublisher(new StorageQueueResultPublisher(sp.GetRequiredService<QueueServiceClient>(), sp.GetRequiredService<IOptions<ResultsOptions>>()))));
         var site = new SiteScenario(services, $"stopped-{Guid.NewGuid():N}"[..30]);
         await site.UploadAndProcessAsync("patients.csv", Patients);
-        var evaluate = services.GetRequiredService<QueueServiceClient>().GetQueueClient(StorageLayout.EvaluateQueue);
-        var item = (await evaluate.ReceiveMessagesAsync(32)).Value.Select(m => PatientWorkItem.FromJson(m.Body.ToString())).First(i => i.SiteId == site.SiteId && i.PatientId == "P1");
+        var item = await ReceiveWorkItemAsync(services, site, "P1");
         var evaluator = services.GetRequiredService<PatientEvaluator>();
 
         // The first delivery writes the verdict and its history, then fails to publish (as a crash there would).
@@ -94,8 +93,7 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
         var services = azurite.Pipeline(configure: s => s.AddSingleton<HttpPipelinePolicy>(new StopAtFirstHistoryWrite()));
         var site = new SiteScenario(services, $"superseded-{Guid.NewGuid():N}"[..30]);
         await site.UploadAndProcessAsync("patients.csv", Patients);
-        var evaluate = services.GetRequiredService<QueueServiceClient>().GetQueueClient(StorageLayout.EvaluateQueue);
-        var item = (await evaluate.ReceiveMessagesAsync(32)).Value.Select(m => PatientWorkItem.FromJson(m.Body.ToString())).First(i => i.SiteId == site.SiteId && i.PatientId == "P1");
+        var item = await ReceiveWorkItemAsync(services, site, "P1");
         var evaluator = services.GetRequiredService<PatientEvaluator>();
 
         // The first evaluation writes P1's verdict and stops before its history entry and event, as a crash there would.
@@ -167,6 +165,15 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
             Interlocked.Increment(ref _calls) == 1
                 ? throw new RequestFailedException(503, "injected: the publisher is unavailable")
                 : inner.PublishAsync(resultEvent, cancellationToken);
+    }
+
+    /// <summary>Takes the site's queued evaluations off the queue, as a trigger would, and returns the patient's work item.</summary>
+    private static async Task<PatientWorkItem> ReceiveWorkItemAsync(IServiceProvider services, SiteScenario site, string patientId)
+    {
+        var evaluate = services.GetRequiredService<QueueServiceClient>().GetQueueClient(StorageLayout.EvaluateQueue);
+        return (await evaluate.ReceiveMessagesAsync(32)).Value
+            .Select(m => PatientWorkItem.FromJson(m.Body.ToString()))
+            .First(i => i.SiteId == site.SiteId && i.PatientId == patientId);
     }
 
     private static async Task<SiteScenario> SequentialAsync(SiteScenario site)
