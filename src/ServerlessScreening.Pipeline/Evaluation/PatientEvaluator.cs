@@ -168,15 +168,11 @@ public sealed class PatientEvaluator(
             digestBeforePrevious = stored.TryGetValue(PreviousKey, out var before) ? before : null;
             if (previousDigest == digest)
             {
-                if (unpublishedPrevious && time.GetUtcNow() - properties.Value.LastModified >= RepublishAfter)
+                // The evaluation that wrote this verdict stopped before it finished: complete its history and event.
+                if (unpublishedPrevious && time.GetUtcNow() - properties.Value.LastModified >= RepublishAfter
+                    && await CompleteStoppedAsync(name, current.Value, previousVersion, digest, digestBeforePrevious, item, patientKey, cancellationToken))
                 {
-                    // The evaluation that wrote this verdict stopped before it finished: complete its history and event.
-                    var storedVerdict = await store.ReadAsync<Verdict>(StorageLayout.VerdictsContainer, name, cancellationToken);
-                    if (storedVerdict is not null && storedVerdict.ETag == properties.Value.ETag)
-                    {
-                        await WriteHistoryAsync(storedVerdict.Value, previousVersion, digest, cancellationToken);
-                        await PublishAsync(storedVerdict.Value, digestBeforePrevious, digest, name, item, patientKey, blob, properties.Value.ETag, stored, cancellationToken);
-                    }
+                    await ConfirmPublishedAsync(blob, current.Value, stored, cancellationToken);
                 }
 
                 Log.Evaluated(logger, patientKey, verdict.SiteId, verdict.Outcome, "unchanged");
@@ -189,7 +185,7 @@ public sealed class PatientEvaluator(
 
         if (current is { } replaced && previousDigest is not null && unpublishedPrevious)
         {
-            await CompleteStoppedAsync(name, replaced, previousVersion, previousDigest, digestBeforePrevious, item, cancellationToken);
+            await CompleteStoppedAsync(name, replaced, previousVersion, previousDigest, digestBeforePrevious, item, patientKey, cancellationToken);
         }
 
         var nextVersion = previousVersion + 1;
@@ -212,7 +208,8 @@ public sealed class PatientEvaluator(
         }
 
         await WriteHistoryAsync(verdict, nextVersion, digest, cancellationToken);
-        await PublishAsync(verdict, previousDigest, digest, name, item, patientKey, blob, written.Value, metadata, cancellationToken);
+        await PublishEventAsync(verdict, previousDigest, digest, name, item, patientKey, cancellationToken);
+        await ConfirmPublishedAsync(blob, written.Value, metadata, cancellationToken);
         Log.Evaluated(logger, patientKey, verdict.SiteId, verdict.Outcome, current is null ? "new" : "changed");
         Telemetry.Verdicts.Add(1, new KeyValuePair<string, object?>("screening.outcome", verdict.Outcome));
         Activity.Current?.SetTag("screening.outcome", verdict.Outcome);
@@ -220,29 +217,29 @@ public sealed class PatientEvaluator(
     }
 
     /// <summary>
-    /// Records the history entry and publishes the event of a stored verdict whose evaluation stopped before publishing,
-    /// as it is about to be replaced. Should that evaluation still be running, its history entry is the same blob and
-    /// its event has the same id, which consumers and Service Bus duplicate detection drop. The published flag is left
-    /// alone: the replacing write, conditional on the same ETag, supersedes it.
+    /// Records the history entry and publishes the event of the stored verdict (still at <paramref name="etag"/>) whose
+    /// evaluation stopped before publishing; false when it has been replaced since. Should that evaluation still be
+    /// running, its history entry is the same blob and its event has the same id, which consumers and Service Bus
+    /// duplicate detection drop. The published flag is the caller's: a verdict about to be replaced does not need it.
     /// </summary>
-    private async Task CompleteStoppedAsync(string name, ETag etag, int version, string digest, string? previousDigest, PatientWorkItem item, CancellationToken cancellationToken)
+    private async Task<bool> CompleteStoppedAsync(string name, ETag etag, int version, string digest, string? previousDigest, PatientWorkItem item, string patientKey, CancellationToken cancellationToken)
     {
         var stored = await store.ReadAsync<Verdict>(StorageLayout.VerdictsContainer, name, cancellationToken);
         if (stored is null || stored.ETag != etag)
         {
-            return;
+            return false;
         }
 
         await WriteHistoryAsync(stored.Value, version, digest, cancellationToken);
-        var resultEvent = ResultEvent.For(stored.Value, previousDigest, digest, $"{StorageLayout.VerdictsContainer}/{name}", Activity.Current?.Id ?? item.TraceParent);
-        await publisher.PublishAsync(resultEvent, cancellationToken);
+        await PublishEventAsync(stored.Value, previousDigest, digest, name, item, patientKey, cancellationToken);
+        return true;
     }
 
     /// <summary>Writes a version's history entry once: an existing entry of the same name is that same version.</summary>
     private async Task WriteHistoryAsync(Verdict verdict, int version, string digest, CancellationToken cancellationToken) =>
         await store.TryWriteAsync(StorageLayout.VerdictHistoryContainer, StorageLayout.VerdictHistoryBlob(verdict.SiteId, verdict.PatientId, version, digest), verdict, null, cancellationToken);
 
-    private async Task PublishAsync(Verdict verdict, string? previousDigest, string digest, string name, PatientWorkItem item, string patientKey, Azure.Storage.Blobs.BlobClient blob, ETag etag, IDictionary<string, string> metadata, CancellationToken cancellationToken)
+    private async Task PublishEventAsync(Verdict verdict, string? previousDigest, string digest, string name, PatientWorkItem item, string patientKey, CancellationToken cancellationToken)
     {
         using var activity = Telemetry.Source.StartActivity("publish result event", ActivityKind.Producer);
         var resultEvent = ResultEvent.For(verdict, previousDigest, digest, $"{StorageLayout.VerdictsContainer}/{name}", Activity.Current?.Id ?? item.TraceParent);
@@ -250,6 +247,11 @@ public sealed class PatientEvaluator(
         activity?.SetTag("messaging.system", publisher.Transport);
         await publisher.PublishAsync(resultEvent, cancellationToken);
         Log.Published(logger, resultEvent.Id, patientKey, publisher.Transport);
+    }
+
+    /// <summary>Marks the verdict at <paramref name="etag"/> as published, unless a newer one has replaced it.</summary>
+    private static async Task ConfirmPublishedAsync(Azure.Storage.Blobs.BlobClient blob, ETag etag, IDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
         var confirmed = new Dictionary<string, string>(metadata) { [PublishedKey] = "true" };
         try
         {
