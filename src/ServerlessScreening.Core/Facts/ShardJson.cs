@@ -11,9 +11,10 @@ namespace ServerlessScreening.Facts;
 /// patient per upload, millions of facts for a large export. Names are camelCase and nulls omitted, like the
 /// contracts; enums are written as their names.
 /// <para>
-/// Reading uses System.Text.Json with source-generated metadata (<see cref="ShardJsonContext"/>). Writing is by
-/// hand with a <see cref="Utf8JsonWriter"/> (<see cref="ShardJsonWriter"/>): the same bytes the source-generated
-/// serializer writes (a test holds the two equal), without its per-property converter dispatch.
+/// The format is what System.Text.Json with source-generated metadata (<see cref="ShardJsonContext"/>) writes and
+/// reads. Both directions are by hand, without its per-property converter dispatch: writing with a
+/// <see cref="Utf8JsonWriter"/> (<see cref="ShardJsonWriter"/>, the same bytes), reading with a
+/// <see cref="Utf8JsonReader"/> (<see cref="ShardJsonReader"/>, the same facts); tests hold each to the generated one.
 /// </para>
 /// </summary>
 public static class ShardJson
@@ -23,7 +24,10 @@ public static class ShardJson
     /// <summary>Writes the shard's UTF-8 JSON to <paramref name="output"/> (e.g. a pooled stream), the same bytes <see cref="Serialize"/> returns.</summary>
     public static void Write(PatientShard shard, IBufferWriter<byte> output) => ShardJsonWriter.Write(shard, output);
 
-    public static PatientShard Deserialize(ReadOnlySpan<byte> utf8) =>
+    public static PatientShard Deserialize(ReadOnlySpan<byte> utf8) => ShardJsonReader.Read(utf8);
+
+    /// <summary>The source-generated reader the hand-written one must match; for tests.</summary>
+    internal static PatientShard DeserializeGenerated(ReadOnlySpan<byte> utf8) =>
         JsonSerializer.Deserialize(utf8, ShardJsonContext.Default.PatientShard) ?? throw new JsonException("A shard blob holds null.");
 
     /// <summary>The source-generated serializer the hand-written one must match byte for byte; for tests.</summary>

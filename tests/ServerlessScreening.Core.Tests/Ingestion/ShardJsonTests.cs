@@ -82,6 +82,124 @@ public sealed class ShardJsonTests
         }
     }
 
+    [Fact]
+    public void The_hand_written_reader_reads_the_facts_the_generated_reader_reads()
+    {
+        var random = new Random(20261202);
+        for (var i = 0; i < 500; i++)
+        {
+            var bytes = ShardJson.Serialize(Shard(random, facts: random.Next(0, 6)));
+            var generated = ShardJson.Serialize(ShardJson.DeserializeGenerated(bytes));
+            var hand = ShardJson.Serialize(ShardJson.Deserialize(bytes));
+            Assert.Equal(System.Text.Encoding.UTF8.GetString(generated), System.Text.Encoding.UTF8.GetString(hand));
+            Assert.Equal(bytes, hand);
+        }
+    }
+
+    [Fact]
+    public void The_hand_written_reader_takes_properties_in_any_order_skips_unknown_ones_and_reads_nulls()
+    {
+        var random = new Random(5);
+        for (var i = 0; i < 200; i++)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(ShardJson.Serialize(Shard(random, facts: 3)))!;
+            Reshape(node, random);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = random.Next(2) == 0 }));
+            Assert.Equal(ShardJson.Serialize(ShardJson.DeserializeGenerated(bytes)), ShardJson.Serialize(ShardJson.Deserialize(bytes)));
+        }
+
+        // Reverses each object's properties, adds an unknown property of every JSON shape, and writes some absent
+        // optional properties as explicit nulls.
+        static void Reshape(System.Text.Json.Nodes.JsonNode node, Random random)
+        {
+            switch (node)
+            {
+                case System.Text.Json.Nodes.JsonObject obj:
+                    var properties = obj.Select(p => (p.Key, Value: p.Value)).ToList();
+                    obj.Clear();
+                    obj["unknownObject"] = new System.Text.Json.Nodes.JsonObject { ["a"] = new System.Text.Json.Nodes.JsonArray(1, "x", null) };
+                    foreach (var (key, value) in Enumerable.Reverse(properties))
+                    {
+                        if (value is not null)
+                        {
+                            Reshape(value, random);
+                        }
+
+                        obj[key] = value;
+                    }
+
+                    obj["unknownNumber"] = 1.5;
+                    if (obj.ContainsKey("testId") && !obj.ContainsKey("flag"))
+                    {
+                        obj["flag"] = null;
+                    }
+
+                    if (obj.ContainsKey("drugName") && !obj.ContainsKey("end"))
+                    {
+                        obj["end"] = null;
+                    }
+
+                    break;
+                case System.Text.Json.Nodes.JsonArray array:
+                    foreach (var item in array)
+                    {
+                        if (item is not null)
+                        {
+                            Reshape(item, random);
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("testId")]
+    [InlineData("collectedAt")]
+    [InlineData("value")]
+    [InlineData("source")]
+    [InlineData("kind")]
+    public void A_lab_result_without_a_required_property_is_an_error_in_both_readers(string property)
+    {
+        var shard = new PatientShard { SiteId = "site-001", PatientId = "P1", Upload = "uploads/site-001/labs.csv" };
+        shard.Labs.Add(Lab(new Random(3)) with { Value = LabValue.Of(1.5m) });
+        var node = System.Text.Json.Nodes.JsonNode.Parse(ShardJson.Serialize(shard))!;
+        var lab = node["labs"]![0]!.AsObject();
+        if (!lab.Remove(property))
+        {
+            lab["value"]!.AsObject().Remove(property);
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes(node.ToJsonString());
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.DeserializeGenerated(bytes));
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.Deserialize(bytes));
+    }
+
+    [Theory]
+    [InlineData("2025-02-30")]
+    [InlineData("2025-2-03")]
+    [InlineData("20250203")]
+    [InlineData("2025-02-03T00:00")]
+    public void A_date_that_is_not_a_calendar_date_as_yyyy_MM_dd_is_an_error(string date)
+    {
+        var json = $$$"""{"siteId":"s","patientId":"p","upload":"u","medications":[{"drugName":"x","start":"{{{date}}}","source":{"blob":"u","line":2}}]}""";
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
+    public void Texts_that_repeat_across_facts_are_read_as_one_instance()
+    {
+        var shard = new PatientShard { SiteId = "site-001", PatientId = "P1", Upload = "uploads/site-001/labs.csv" };
+        var random = new Random(9);
+        shard.Labs.Add(Lab(random) with { TestId = "upcr", Source = new SourceRef("uploads/site-001/labs.csv", 2) });
+        shard.Labs.Add(Lab(random) with { TestId = "upcr", Source = new SourceRef("uploads/site-001/labs.csv", 3) });
+        var read = ShardJson.Deserialize(ShardJson.Serialize(shard));
+        Assert.Equal("upcr", read.Labs[0].TestId);
+        Assert.Same(read.Labs[0].TestId, read.Labs[1].TestId);
+        Assert.Same(read.Labs[0].Source.Blob, read.Labs[1].Source.Blob);
+    }
+
     private static PatientShard Shard(Random random, int facts)
     {
         var shard = new PatientShard
