@@ -78,8 +78,22 @@ public sealed record PatientRecord
         };
     }
 
-    private static List<T> Sorted<T>(IEnumerable<T> facts, Func<T, SourceRef> source) =>
-        facts.OrderBy(source, SourceRef.Order).ToList();
+    /// <summary>
+    /// The facts in source order, stable for equal sources. Usually they already are (one upload's facts are written
+    /// in line order), so a pass that confirms it spares the sort.
+    /// </summary>
+    private static List<T> Sorted<T>(List<T> facts, Func<T, SourceRef> source)
+    {
+        for (var i = 1; i < facts.Count; i++)
+        {
+            if (SourceRef.Compare(source(facts[i - 1]), source(facts[i])) > 0)
+            {
+                return facts.OrderBy(source, SourceRef.Order).ToList();
+            }
+        }
+
+        return facts;
+    }
 
     /// <summary>The union of declared coverage for a category, as disjoint closed ranges (adjacent days merge).</summary>
     public IReadOnlyList<DateRange> CoverageOf(string category)

@@ -78,6 +78,28 @@ public sealed class VerdictTests
     }
 
     [Fact]
+    public void A_record_lists_facts_by_source_and_line_and_keeps_facts_of_one_line_in_their_order()
+    {
+        const string Blob = "uploads/s/a.ndjson";
+        var shard = new PatientShard
+        {
+            SiteId = "s",
+            PatientId = "p",
+            Upload = Blob,
+            Labs = [Lab(Blob, 5), Lab(Blob, 3) with { TestId = "wbc" }, Lab(Blob, 3) with { TestId = "c3" }, Lab(Blob, 4)],
+        };
+        var input = new InputRef(Blob, new string('a', 64));
+
+        var record = PatientRecord.FromShards("s", "p", [(shard, input)], [], [input]);
+
+        Assert.Equal([(3, "wbc"), (3, "c3"), (4, "upcr"), (5, "upcr")], record.Labs.Select(l => (l.Source.Line, l.TestId)));
+
+        // Already in order: listed as they are.
+        var ordered = PatientRecord.FromShards("s", "p", [(shard with { Labs = [.. record.Labs] }, input)], [], [input]);
+        Assert.Equal(record.Labs, ordered.Labs);
+    }
+
+    [Fact]
     public void A_copy_of_an_upload_under_another_name_is_cited_under_its_canonical_name()
     {
         var copy = new PatientShard { SiteId = "s", PatientId = "p", Upload = "uploads/s/z-copy.csv", Labs = [Lab("uploads/s/z-copy.csv", 2)] };
