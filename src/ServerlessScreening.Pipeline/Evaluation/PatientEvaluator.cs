@@ -149,7 +149,8 @@ public sealed class PatientEvaluator(
     /// </remarks>
     private async Task<bool> StoreAsync(Verdict verdict, PatientWorkItem item, string patientKey, CancellationToken cancellationToken)
     {
-        var digest = ContractJson.ContentDigest(verdict);
+        var (utf8, digest) = ContractJson.SerializeWithDigest(verdict);
+        var content = BinaryData.FromBytes(utf8);
         var name = StorageLayout.VerdictBlob(verdict.SiteId, verdict.PatientId);
         var blob = store.Blob(StorageLayout.VerdictsContainer, name);
         ETag? current = null;
@@ -201,13 +202,13 @@ public sealed class PatientEvaluator(
             metadata[PreviousKey] = previousDigest;
         }
 
-        var written = await store.TryWriteAsync(StorageLayout.VerdictsContainer, name, verdict, current, cancellationToken, metadata);
+        var written = await store.TryWriteAsync(StorageLayout.VerdictsContainer, name, content, current, cancellationToken, metadata);
         if (written is null)
         {
             return false;
         }
 
-        await WriteHistoryAsync(verdict, nextVersion, digest, cancellationToken);
+        await WriteHistoryAsync(verdict, content, nextVersion, digest, cancellationToken);
         await PublishEventAsync(verdict, previousDigest, digest, name, item, patientKey, cancellationToken);
         await ConfirmPublishedAsync(blob, written.Value, metadata, cancellationToken);
         Log.Evaluated(logger, patientKey, verdict.SiteId, verdict.Outcome, current is null ? "new" : "changed");
@@ -230,14 +231,14 @@ public sealed class PatientEvaluator(
             return false;
         }
 
-        await WriteHistoryAsync(stored.Value, version, digest, cancellationToken);
+        await WriteHistoryAsync(stored.Value, BinaryData.FromBytes(ContractJson.SerializeToUtf8(stored.Value)), version, digest, cancellationToken);
         await PublishEventAsync(stored.Value, previousDigest, digest, name, item, patientKey, cancellationToken);
         return true;
     }
 
     /// <summary>Writes a version's history entry once: an existing entry of the same name is that same version.</summary>
-    private async Task WriteHistoryAsync(Verdict verdict, int version, string digest, CancellationToken cancellationToken) =>
-        await store.TryWriteAsync(StorageLayout.VerdictHistoryContainer, StorageLayout.VerdictHistoryBlob(verdict.SiteId, verdict.PatientId, version, digest), verdict, null, cancellationToken);
+    private async Task WriteHistoryAsync(Verdict verdict, BinaryData content, int version, string digest, CancellationToken cancellationToken) =>
+        await store.TryWriteAsync(StorageLayout.VerdictHistoryContainer, StorageLayout.VerdictHistoryBlob(verdict.SiteId, verdict.PatientId, version, digest), content, null, cancellationToken);
 
     private async Task PublishEventAsync(Verdict verdict, string? previousDigest, string digest, string name, PatientWorkItem item, string patientKey, CancellationToken cancellationToken)
     {

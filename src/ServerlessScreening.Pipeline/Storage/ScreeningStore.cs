@@ -84,13 +84,17 @@ public sealed class ScreeningStore(BlobServiceClient blobs)
     /// Writes only if the blob is still at <paramref name="expected"/> (or, when null, does not exist yet).
     /// Returns the new ETag, or null when another writer got there first.
     /// </summary>
-    public async Task<ETag?> TryWriteAsync(string container, string name, object value, ETag? expected, CancellationToken cancellationToken, IDictionary<string, string>? metadata = null)
+    public Task<ETag?> TryWriteAsync(string container, string name, object value, ETag? expected, CancellationToken cancellationToken, IDictionary<string, string>? metadata = null) =>
+        TryWriteAsync(container, name, BinaryData.FromBytes(ContractJson.SerializeToUtf8(value)), expected, cancellationToken, metadata);
+
+    /// <summary>As above, for JSON already serialized (<see cref="ContractJson"/>).</summary>
+    public async Task<ETag?> TryWriteAsync(string container, string name, BinaryData utf8Json, ETag? expected, CancellationToken cancellationToken, IDictionary<string, string>? metadata = null)
     {
         var conditions = expected is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
         try
         {
             var response = await Blob(container, name).UploadAsync(
-                BinaryData.FromBytes(ContractJson.SerializeToUtf8(value)),
+                utf8Json,
                 new BlobUploadOptions { HttpHeaders = JsonHeaders, Conditions = conditions, Metadata = metadata },
                 cancellationToken);
             return response.Value.ETag;

@@ -64,6 +64,31 @@ public sealed class VerdictTests
     }
 
     [Fact]
+    public void One_serialization_gives_the_verdict_bytes_and_the_content_digest()
+    {
+        var record = EligibleCandidate().Record();
+        var verdicts = new[]
+        {
+            Evaluate(record, new DateTimeOffset(2025, 6, 2, 8, 0, 0, TimeSpan.Zero)),
+            Evaluate(record, new DateTimeOffset(2026, 12, 2, 4, 20, 15, 123, TimeSpan.FromHours(8)).AddTicks(4567)),
+            new PatientBuilder().Man().MedicationsCovered().Medication("rituximab", DaysBefore(5), DaysBefore(5)).Verdict(),
+            new PatientBuilder().Woman().Lab("urine-hcg", DaysBefore(2), Qualitative.Positive).Verdict(),
+        };
+        foreach (var verdict in verdicts)
+        {
+            var (utf8, digest) = ContractJson.SerializeWithDigest(verdict);
+
+            Assert.Equal(ContractJson.SerializeToUtf8(verdict), utf8);
+            Assert.Equal(ContractJson.ContentDigest(verdict), digest);
+        }
+
+        // A text that mentions evaluatedAt inside a value changes neither.
+        var mentioning = verdicts[0] with { Criteria = [verdicts[0].Criteria[0] with { Reason = "\"evaluatedAt\": \"2030-01-01\"" }, .. verdicts[0].Criteria.Skip(1)] };
+        Assert.Equal(ContractJson.ContentDigest(mentioning), ContractJson.SerializeWithDigest(mentioning).Digest);
+        Assert.NotEqual(ContractJson.ContentDigest(verdicts[0]), ContractJson.ContentDigest(mentioning));
+    }
+
+    [Fact]
     public void Shards_merged_in_any_order_give_the_same_record()
     {
         var a = new PatientShard { SiteId = "s", PatientId = "p", Upload = "uploads/s/a.csv", Labs = [Lab("uploads/s/a.csv", 3)] };
