@@ -30,19 +30,28 @@ internal static class ShardJsonReader
     public static PatientShard Read(ReadOnlySpan<byte> utf8)
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
-        reader.Read();
-        if (reader.TokenType == JsonTokenType.Null)
+        try
         {
-            throw new JsonException("A shard blob holds null.");
-        }
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                throw new JsonException("A shard blob holds null.");
+            }
 
-        var shard = ReadShard(ref reader);
-        if (reader.Read())
+            var shard = ReadShard(ref reader);
+            if (reader.Read())
+            {
+                throw new JsonException($"A shard blob holds more than one value (byte {reader.TokenStartIndex}).");
+            }
+
+            return shard;
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentOutOfRangeException)
         {
-            throw new JsonException($"A shard blob holds more than one value (byte {reader.TokenStartIndex}).");
+            // A value of the wrong JSON type or out of range for its property: a malformed shard, as the generated
+            // reader reports it.
+            throw new JsonException($"A shard value at byte {reader.TokenStartIndex} is not of its property's type or range: {e.Message}", e);
         }
-
-        return shard;
     }
 
     private static PatientShard ReadShard(ref Utf8JsonReader reader)

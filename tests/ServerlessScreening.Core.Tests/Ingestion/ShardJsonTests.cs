@@ -187,6 +187,23 @@ public sealed class ShardJsonTests
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(json)));
     }
 
+    [Theory]
+    [InlineData("\"testId\":5")]
+    [InlineData("\"testId\":[\"upcr\"]")]
+    [InlineData("\"unitRecognized\":\"yes\"")]
+    [InlineData("\"referenceLow\":\"0.5\"")]
+    [InlineData("\"referenceLow\":1e40")]
+    [InlineData("\"collectedAt\":{\"date\":\"2025-01-01\",\"time\":\"25:00:00\"}")]
+    [InlineData("\"source\":{\"blob\":\"b\",\"line\":2147483648}")]
+    [InlineData("\"value\":{\"kind\":\"huge\"}")]
+    public void A_value_of_the_wrong_type_or_range_is_a_json_error_in_both_readers(string property)
+    {
+        var lab = $$$"""{"testId":"upcr","collectedAt":{"date":"2025-01-01"},"value":{"kind":"Numeric","number":1},"source":{"blob":"b","line":2},{{{property}}}}""";
+        var bytes = System.Text.Encoding.UTF8.GetBytes($$$"""{"siteId":"s","patientId":"p","upload":"u","labs":[{{{lab}}}]}""");
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.DeserializeGenerated(bytes));
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.Deserialize(bytes));
+    }
+
     [Fact]
     public void Texts_that_repeat_across_facts_are_read_as_one_instance()
     {
