@@ -5,16 +5,24 @@ using System.Text.Json;
 namespace ServerlessScreening.Facts;
 
 /// <summary>
-/// Reads a <see cref="PatientShard"/> as <see cref="ShardJsonContext"/> reads it, by hand over a
-/// <see cref="Utf8JsonReader"/>: properties in any order, unknown properties skipped, nulls read as null, enums by
-/// name (any case) or number, dates as <c>yyyy-MM-dd</c>, times and offsets in the constant ("c") format; a missing
-/// required property is an error. A test holds the two readers to the same facts over random shards.
+/// Reads a <see cref="PatientShard"/> as <see cref="ShardJsonContext"/> reads what <see cref="ShardJsonWriter"/>
+/// writes, by hand over a <see cref="Utf8JsonReader"/>: properties in any order, unknown properties skipped, nulls read
+/// as null, enums by name (any case) or number, dates as <c>yyyy-MM-dd</c>, times and offsets in the constant ("c")
+/// format. Tests hold the two readers to the same facts over random shards.
 /// </summary>
 /// <remarks>
+/// <para>
+/// A required property written as null, and a timestamp without a date, are errors here, where the generated reader
+/// accepts them. A property the writer always writes but a shard lacks reads as the fact type's default (an empty
+/// list, the current schema id), except <c>unitRecognized</c>, which reads false as in the generated reader: a unit
+/// not stated as recognised is never compared against a threshold.
+/// </para>
+/// <para>
 /// Reading a shard is most of what an evaluation costs (the engine is a few percent of it), and the generated
 /// reader spends it in per-property converter dispatch and in a new string for every repeated text. Here each
 /// property is read in place, and texts that repeat across facts and shards (test ids, codes, units, upload names,
 /// drug classes) are one shared instance each, which also lets the lab timeline match test ids by reference.
+/// </para>
 /// </remarks>
 internal static class ShardJsonReader
 {
@@ -149,7 +157,7 @@ internal static class ShardJsonReader
         Timestamp? collectedAt = null;
         LabValue? value = null;
         decimal? referenceLow = null, referenceHigh = null;
-        var unitRecognized = true;
+        var unitRecognized = false;
         SourceRef? source = null;
         while (NextProperty(ref reader))
         {
@@ -370,7 +378,7 @@ internal static class ShardJsonReader
             DrugName = Required(drugName, "drugName", "medication"),
             Ingredient = ingredient,
 
-            // Absent, the list keeps its default (empty); written as null, it is null, as the generated reader leaves it.
+            // Written as null, the list is null, as the generated reader leaves it; absent, it is empty.
             Classes = classesRead ? classes! : [],
             Code = code,
             CodeSystem = codeSystem,
@@ -551,8 +559,7 @@ internal static class ShardJsonReader
             }
         }
 
-        // A timestamp without a date is the default date, as the generated reader's constructor argument default.
-        return new Timestamp(date ?? default, time, offset);
+        return new Timestamp(date ?? throw Missing("date", "timestamp"), time, offset);
     }
 
     private static TimeOnly TimeOfDay(TimeSpan span, ref Utf8JsonReader reader) =>
@@ -736,16 +743,42 @@ internal static class ShardJsonReader
             return null;
         }
 
+        var timeOfDay = what == "time";
         if (reader.TokenType == JsonTokenType.String && !reader.HasValueSequence && !reader.ValueIsEscaped
+            && IsConstantFormat(reader.ValueSpan, timeOfDay)
             && Utf8Parser.TryParse(reader.ValueSpan, out TimeSpan span, out var consumed, 'c') && consumed == reader.ValueSpan.Length)
         {
             return span;
         }
 
         var text = reader.GetString()!;
-        return TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out span)
+        return IsConstantFormat(System.Text.Encoding.UTF8.GetBytes(text), timeOfDay) && TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out span)
             ? span
             : throw new JsonException($"'{text}' is not a {what} in the constant format (byte {reader.TokenStartIndex}).");
+    }
+
+    /// <summary>
+    /// What the generated reader takes as a time of day (<c>hh:mm:ss[.fffffff]</c>: a digit first, no day part) or as
+    /// an offset (a digit or <c>-</c> first), and nothing around it: the constant-format parsers skip white space.
+    /// </summary>
+    private static bool IsConstantFormat(ReadOnlySpan<byte> text, bool timeOfDay)
+    {
+        if (text.IsEmpty || !(char.IsAsciiDigit((char)text[0]) || (!timeOfDay && text[0] == '-')))
+        {
+            return false;
+        }
+
+        foreach (var b in text)
+        {
+            if (!(char.IsAsciiDigit((char)b) || b is (byte)':' or (byte)'.' or (byte)'-'))
+            {
+                return false;
+            }
+        }
+
+        // A day part ("d.hh:mm:ss") puts a point before the first colon.
+        var point = text.IndexOf((byte)'.');
+        return !timeOfDay || point < 0 || point > text.IndexOf((byte)':');
     }
 
     private static TEnum? ReadEnum<TEnum>(ref Utf8JsonReader reader)
@@ -757,7 +790,9 @@ internal static class ShardJsonReader
             case JsonTokenType.Null:
                 return null;
             case JsonTokenType.Number:
-                return (TEnum)Enum.ToObject(typeof(TEnum), reader.GetInt64());
+                return reader.TryGetInt32(out var number)
+                    ? (TEnum)Enum.ToObject(typeof(TEnum), number)
+                    : throw new JsonException($"{reader.GetDouble()} is beyond the range of a {typeof(TEnum).Name} (byte {reader.TokenStartIndex}).");
             default:
                 var text = reader.GetString()!;
                 return Enum.TryParse<TEnum>(text, ignoreCase: true, out var value)
@@ -769,5 +804,5 @@ internal static class ShardJsonReader
     private static T Required<T>(T? value, string property, string what)
         where T : class => value ?? throw Missing(property, what);
 
-    private static JsonException Missing(string property, string what) => new($"A {what} in a shard lacks its required '{property}'.");
+    private static JsonException Missing(string property, string what) => new($"A shard's {what} lacks its required '{property}'.");
 }

@@ -64,9 +64,9 @@ public static class ContractJson
         ArgumentNullException.ThrowIfNull(verdict);
         var utf8 = SerializeToUtf8(verdict);
 
-        // The last property of a verdict, written once at its top level: inside any string value a quote is escaped,
-        // so this text with its quotes occurs nowhere else.
-        var value = utf8.AsSpan().LastIndexOf(EvaluatedAtProperty) + EvaluatedAtProperty.Length;
+        // A top-level property starts a line indented once; nested ones are indented more, and inside a string value
+        // a quote or line break is escaped, so this text occurs once, wherever the property is declared.
+        var value = utf8.AsSpan().IndexOf(EvaluatedAtProperty) + EvaluatedAtProperty.Length;
         var end = value + utf8.AsSpan(value).IndexOf((byte)'"');
         if (value < EvaluatedAtProperty.Length || end < value)
         {
@@ -80,7 +80,7 @@ public static class ContractJson
         return (utf8, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
-    private static readonly byte[] EvaluatedAtProperty = Encoding.UTF8.GetBytes("\"evaluatedAt\": \"");
+    private static readonly byte[] EvaluatedAtProperty = Encoding.UTF8.GetBytes("\n  \"evaluatedAt\": \"");
 
     /// <summary>The epoch as the serializer writes a date-time offset, without its quotes.</summary>
     private static readonly byte[] EpochValue = Encoding.UTF8.GetBytes(Serialize(DateTimeOffset.UnixEpoch).Trim('"'));

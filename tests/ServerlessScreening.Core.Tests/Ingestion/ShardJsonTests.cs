@@ -196,12 +196,48 @@ public sealed class ShardJsonTests
     [InlineData("\"collectedAt\":{\"date\":\"2025-01-01\",\"time\":\"25:00:00\"}")]
     [InlineData("\"source\":{\"blob\":\"b\",\"line\":2147483648}")]
     [InlineData("\"value\":{\"kind\":\"huge\"}")]
+    [InlineData("\"value\":{\"kind\":2147483648}")]
+    [InlineData("\"collectedAt\":{\"date\":null}")]
+    [InlineData("\"collectedAt\":{\"date\":\"2025-01-01\",\"time\":\" 08:30:00\"}")]
+    [InlineData("\"collectedAt\":{\"date\":\"2025-01-01\",\"time\":\"08:30:00 \"}")]
+    [InlineData("\"collectedAt\":{\"date\":\"2025-01-01\",\"time\":\"0.08:30:00\"}")]
+    [InlineData("\"collectedAt\":{\"date\":\"2025-01-01\",\"time\":\"-00:00:00\"}")]
+    [InlineData("\"collectedAt\":{\"date\":\"2025-01-01\",\"time\":\"08:30:00\",\"offset\":\" 08:00:00\"}")]
+    [InlineData("\"collectedAt\":{\"date\":\"2025-01-01\",\"time\":\"\\u002008:30:00\"}")]
     public void A_value_of_the_wrong_type_or_range_is_a_json_error_in_both_readers(string property)
     {
         var lab = $$$"""{"testId":"upcr","collectedAt":{"date":"2025-01-01"},"value":{"kind":"Numeric","number":1},"source":{"blob":"b","line":2},{{{property}}}}""";
         var bytes = System.Text.Encoding.UTF8.GetBytes($$$"""{"siteId":"s","patientId":"p","upload":"u","labs":[{{{lab}}}]}""");
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.DeserializeGenerated(bytes));
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.Deserialize(bytes));
+    }
+
+    [Theory]
+    [InlineData("\"collectedAt\":{}")]
+    [InlineData("\"testId\":null")]
+    [InlineData("\"value\":null")]
+    [InlineData("\"source\":null")]
+    public void A_required_value_written_as_null_or_a_timestamp_without_a_date_is_an_error(string property)
+    {
+        var lab = $$$"""{"testId":"upcr","collectedAt":{"date":"2025-01-01"},"value":{"kind":"Numeric","number":1},"source":{"blob":"b","line":2},{{{property}}}}""";
+        var bytes = System.Text.Encoding.UTF8.GetBytes($$$"""{"siteId":"s","patientId":"p","upload":"u","labs":[{{{lab}}}]}""");
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.Deserialize(bytes));
+    }
+
+    [Fact]
+    public void A_unit_not_stated_as_recognised_reads_as_not_recognised_and_absent_lists_as_empty()
+    {
+        var bytes = """{"siteId":"s","patientId":"p","upload":"u","labs":[{"testId":"upcr","collectedAt":{"date":"2025-01-01"},"value":{"kind":"Numeric","number":1},"source":{"blob":"b","line":2}}],"medications":[{"drugName":"x","start":"2025-01-01","source":{"blob":"b","line":3}}]}"""u8.ToArray();
+
+        var generated = ShardJson.DeserializeGenerated(bytes);
+        var hand = ShardJson.Deserialize(bytes);
+
+        Assert.False(generated.Labs[0].UnitRecognized);
+        Assert.False(hand.Labs[0].UnitRecognized);
+        Assert.Empty(hand.Demographics);
+        Assert.Empty(hand.Clinical);
+        Assert.Empty(hand.Medications[0].Classes);
+        Assert.Equal(PatientShard.SchemaId, hand.Schema);
     }
 
     [Fact]
