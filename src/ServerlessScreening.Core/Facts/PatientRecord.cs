@@ -49,7 +49,9 @@ public sealed record PatientRecord
         var labs = new List<LabResult>();
         var medications = new List<MedicationRecord>();
         var clinical = new List<ClinicalFact>();
-        foreach (var (shard, input) in shards)
+        // In upload, then part order: each part lists its facts by line, and an upload's parts follow its lines, so
+        // the facts arrive in source order and the sorts below only confirm it.
+        foreach (var (shard, input) in shards.OrderBy(s => s.Input.Blob, StringComparer.Ordinal).ThenBy(s => s.Shard.Part))
         {
             var rename = !string.Equals(shard.Upload, input.Blob, StringComparison.Ordinal);
             demographics.AddRange(rename ? shard.Demographics.Select(f => f with { Source = f.Source with { Blob = input.Blob } }) : shard.Demographics);

@@ -125,6 +125,22 @@ public sealed class VerdictTests
     }
 
     [Fact]
+    public void Parts_and_uploads_given_in_any_order_are_listed_by_upload_then_line()
+    {
+        const string A = "uploads/s/a.csv";
+        const string B = "uploads/s/b.csv";
+        var inputA = new InputRef(A, new string('a', 64));
+        var inputB = new InputRef(B, new string('b', 64));
+        var bPart0 = new PatientShard { SiteId = "s", PatientId = "p", Upload = B, Part = 0, Labs = [Lab(B, 2), Lab(B, 3)] };
+        var bPart1 = new PatientShard { SiteId = "s", PatientId = "p", Upload = B, Part = 1, Labs = [Lab(B, 5), Lab(B, 6)] };
+        var a = new PatientShard { SiteId = "s", PatientId = "p", Upload = A, Labs = [Lab(A, 9)] };
+
+        var record = PatientRecord.FromShards("s", "p", [(bPart1, inputB), (a, inputA), (bPart0, inputB)], [], [inputA, inputB]);
+
+        Assert.Equal([(A, 9), (B, 2), (B, 3), (B, 5), (B, 6)], record.Labs.Select(l => (l.Source.Blob, l.Source.Line)));
+    }
+
+    [Fact]
     public void A_copy_of_an_upload_under_another_name_is_cited_under_its_canonical_name()
     {
         var copy = new PatientShard { SiteId = "s", PatientId = "p", Upload = "uploads/s/z-copy.csv", Labs = [Lab("uploads/s/z-copy.csv", 2)] };
