@@ -206,8 +206,7 @@ public sealed class ShardJsonTests
     [InlineData("\"collectedAt\":{\"date\":\"2025-01-01\",\"time\":\"\\u002008:30:00\"}")]
     public void A_value_of_the_wrong_type_or_range_is_a_json_error_in_both_readers(string property)
     {
-        var lab = $$$"""{"testId":"upcr","collectedAt":{"date":"2025-01-01"},"value":{"kind":"Numeric","number":1},"source":{"blob":"b","line":2},{{{property}}}}""";
-        var bytes = System.Text.Encoding.UTF8.GetBytes($$$"""{"siteId":"s","patientId":"p","upload":"u","labs":[{{{lab}}}]}""");
+        var bytes = ShardWithOneLab(property);
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.DeserializeGenerated(bytes));
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.Deserialize(bytes));
     }
@@ -217,11 +216,14 @@ public sealed class ShardJsonTests
     [InlineData("\"testId\":null")]
     [InlineData("\"value\":null")]
     [InlineData("\"source\":null")]
-    public void A_required_value_written_as_null_or_a_timestamp_without_a_date_is_an_error(string property)
+    public void A_required_value_written_as_null_or_a_timestamp_without_a_date_is_an_error(string property) =>
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.Deserialize(ShardWithOneLab(property)));
+
+    /// <summary>A shard of one valid lab result, then <paramref name="property"/>, which overrides one of its properties (the last of a name wins).</summary>
+    private static byte[] ShardWithOneLab(string property)
     {
         var lab = $$$"""{"testId":"upcr","collectedAt":{"date":"2025-01-01"},"value":{"kind":"Numeric","number":1},"source":{"blob":"b","line":2},{{{property}}}}""";
-        var bytes = System.Text.Encoding.UTF8.GetBytes($$$"""{"siteId":"s","patientId":"p","upload":"u","labs":[{{{lab}}}]}""");
-        Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.Deserialize(bytes));
+        return System.Text.Encoding.UTF8.GetBytes($$$"""{"siteId":"s","patientId":"p","upload":"u","labs":[{{{lab}}}]}""");
     }
 
     [Fact]
