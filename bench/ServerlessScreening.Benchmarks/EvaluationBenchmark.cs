@@ -55,8 +55,8 @@ public class EvaluationBenchmark
         return patient with { Labs = patient.Labs };
     }
 
-    public static ScreeningEngine Engine() =>
-        new(ProtocolDefinition.LoadFile(Path.Combine(AppContext.BaseDirectory, "protocols", "lupus-nephritis-ucmsc-il2.protocol.json")), LabCatalog.Default, DrugCatalog.Default, TimeProvider.System);
+    public static ScreeningEngine Engine(TimeProvider? time = null) =>
+        new(ProtocolDefinition.LoadFile(Path.Combine(AppContext.BaseDirectory, "protocols", "lupus-nephritis-ucmsc-il2.protocol.json")), LabCatalog.Default, DrugCatalog.Default, time ?? TimeProvider.System);
 
     /// <summary>
     /// A plain timed loop on one thread, for a quick figure without BenchmarkDotNet's full run; with

@@ -21,11 +21,7 @@ public static class VerdictDigest
     public static async Task<int> RunAsync(string[] args)
     {
         var output = args.Length > 0 ? args[0] : "verdict-digest.txt";
-        var engine = new ScreeningEngine(
-            ProtocolDefinition.LoadFile(Path.Combine(AppContext.BaseDirectory, "protocols", "lupus-nephritis-ucmsc-il2.protocol.json")),
-            LabCatalog.Default,
-            DrugCatalog.Default,
-            new FixedTime());
+        var engine = EvaluationBenchmark.Engine(new FixedTime());
         var lines = new List<string>();
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 

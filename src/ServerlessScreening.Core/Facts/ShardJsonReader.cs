@@ -547,11 +547,12 @@ internal static class ShardJsonReader
             }
             else if (reader.ValueTextEquals("time"u8))
             {
-                time = ReadTimeSpan(ref reader, "time") is { } span ? TimeOfDay(span, ref reader) : null;
+                // The format check leaves no day part or sign, so the time is within one day.
+                time = ReadTimeSpan(ref reader, timeOfDay: true) is { } span ? new TimeOnly(span.Ticks) : null;
             }
             else if (reader.ValueTextEquals("offset"u8))
             {
-                offset = ReadTimeSpan(ref reader, "offset");
+                offset = ReadTimeSpan(ref reader, timeOfDay: false);
             }
             else
             {
@@ -561,11 +562,6 @@ internal static class ShardJsonReader
 
         return new Timestamp(date ?? throw Missing("date", "timestamp"), time, offset);
     }
-
-    private static TimeOnly TimeOfDay(TimeSpan span, ref Utf8JsonReader reader) =>
-        span >= TimeSpan.Zero && span.Ticks < TimeSpan.TicksPerDay
-            ? new TimeOnly(span.Ticks)
-            : throw new JsonException($"A time of day is out of range (byte {reader.TokenStartIndex}).");
 
     private static SourceRef? ReadSource(ref Utf8JsonReader reader)
     {
@@ -735,7 +731,7 @@ internal static class ShardJsonReader
         return true;
     }
 
-    private static TimeSpan? ReadTimeSpan(ref Utf8JsonReader reader, string what)
+    private static TimeSpan? ReadTimeSpan(ref Utf8JsonReader reader, bool timeOfDay)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.Null)
@@ -743,7 +739,6 @@ internal static class ShardJsonReader
             return null;
         }
 
-        var timeOfDay = what == "time";
         if (reader.TokenType == JsonTokenType.String && !reader.HasValueSequence && !reader.ValueIsEscaped
             && IsConstantFormat(reader.ValueSpan, timeOfDay)
             && Utf8Parser.TryParse(reader.ValueSpan, out TimeSpan span, out var consumed, 'c') && consumed == reader.ValueSpan.Length)
@@ -754,7 +749,7 @@ internal static class ShardJsonReader
         var text = reader.GetString()!;
         return IsConstantFormat(System.Text.Encoding.UTF8.GetBytes(text), timeOfDay) && TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out span)
             ? span
-            : throw new JsonException($"'{text}' is not a {what} in the constant format (byte {reader.TokenStartIndex}).");
+            : throw new JsonException($"'{text}' is not {(timeOfDay ? "a time" : "an offset")} in the constant format (byte {reader.TokenStartIndex}).");
     }
 
     /// <summary>
