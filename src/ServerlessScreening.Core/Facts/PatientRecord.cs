@@ -45,13 +45,19 @@ public sealed record PatientRecord
         IEnumerable<CoverageDeclaration> coverage,
         IEnumerable<InputRef> inputs)
     {
+        // In upload, then part order: each part lists its facts by line, and an upload's parts follow its lines, so
+        // the facts arrive in source order and the sorts below only confirm it.
+        var ordered = shards.ToArray();
+        if (ordered.Length > 1)
+        {
+            ordered = [.. ordered.OrderBy(s => s.Input.Blob, StringComparer.Ordinal).ThenBy(s => s.Shard.Part)];
+        }
+
         var demographics = new List<Demographics>();
         var labs = new List<LabResult>();
         var medications = new List<MedicationRecord>();
         var clinical = new List<ClinicalFact>();
-        // In upload, then part order: each part lists its facts by line, and an upload's parts follow its lines, so
-        // the facts arrive in source order and the sorts below only confirm it.
-        foreach (var (shard, input) in shards.OrderBy(s => s.Input.Blob, StringComparer.Ordinal).ThenBy(s => s.Shard.Part))
+        foreach (var (shard, input) in ordered)
         {
             var rename = !string.Equals(shard.Upload, input.Blob, StringComparison.Ordinal);
             demographics.AddRange(rename ? shard.Demographics.Select(f => f with { Source = f.Source with { Blob = input.Blob } }) : shard.Demographics);
@@ -60,38 +66,54 @@ public sealed record PatientRecord
             clinical.AddRange(rename ? shard.Clinical.Select(f => f with { Source = f.Source with { Blob = input.Blob } }) : shard.Clinical);
         }
 
+        var declared = coverage.ToList();
+        if (declared.Count > 1)
+        {
+            // Stable, so declarations of one upload starting on the same day keep their order.
+            declared = [.. declared.OrderBy(c => c.Blob, StringComparer.Ordinal).ThenBy(c => c.Period.From)];
+        }
+
+        var read = inputs.ToList();
+        if (read.Count > 1)
+        {
+            read = [.. read.Distinct().OrderBy(i => i.Blob, StringComparer.Ordinal).ThenBy(i => i.Sha256, StringComparer.Ordinal)];
+        }
+
         return new PatientRecord
         {
             SiteId = siteId,
             PatientId = patientId,
-            Demographics = Sorted(demographics, d => d.Source),
-            Labs = Sorted(labs, l => l.Source),
-            Medications = Sorted(medications, m => m.Source),
-            Clinical = Sorted(clinical, c => c.Source),
-            Coverage = coverage
-                .OrderBy(c => c.Blob, StringComparer.Ordinal)
-                .ThenBy(c => c.Period.From)
-                .ToList(),
-            Inputs = inputs
-                .Distinct()
-                .OrderBy(i => i.Blob, StringComparer.Ordinal)
-                .ThenBy(i => i.Sha256, StringComparer.Ordinal)
-                .ToList(),
+            Demographics = Sorted(demographics, static d => d.Source),
+            Labs = Sorted(labs, static l => l.Source),
+            Medications = Sorted(medications, static m => m.Source),
+            Clinical = Sorted(clinical, static c => c.Source),
+            Coverage = declared,
+            Inputs = read,
         };
     }
 
     /// <summary>
     /// The facts in source order, stable for equal sources. Usually they already are (one upload's facts are written
-    /// in line order), so a pass that confirms it spares the sort.
+    /// in line order), so a pass that confirms it spares the sort; facts of one upload share its name's string, so
+    /// the pass mostly compares lines.
     /// </summary>
     private static List<T> Sorted<T>(List<T> facts, Func<T, SourceRef> source)
     {
+        if (facts.Count < 2)
+        {
+            return facts;
+        }
+
+        var previous = source(facts[0]);
         for (var i = 1; i < facts.Count; i++)
         {
-            if (SourceRef.Compare(source(facts[i - 1]), source(facts[i])) > 0)
+            var current = source(facts[i]);
+            if (ReferenceEquals(previous.Blob, current.Blob) ? previous.Line > current.Line : SourceRef.Compare(previous, current) > 0)
             {
                 return facts.OrderBy(source, SourceRef.Order).ToList();
             }
+
+            previous = current;
         }
 
         return facts;
