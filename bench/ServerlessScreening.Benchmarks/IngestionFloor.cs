@@ -9,21 +9,23 @@ using Sylvan.Data.Csv;
 namespace ServerlessScreening.Benchmarks;
 
 /// <summary>
-/// How fast a lab export could be ingested at best with one JSON object written per row: the same file read as
+/// How fast a canonical lab export could be ingested at best with one JSON object written per row: the file read as
 /// spans with no strings made, then each step a shard needs added on top, with none of the pipeline's objects,
-/// normalisation or reports. Each figure bounds the pipeline from above, to set against the bare string read the
-/// ingestion target is measured by.
+/// normalisation or reports. The steps run one after another in one process, so the later ones find the runtime's
+/// code optimised and the file in the page cache: each figure bounds the pipeline from above.
 /// </summary>
 public static class IngestionFloor
 {
     private static readonly JsonEncodedText TestIdName = JsonEncodedText.Encode("testId");
     private static readonly JsonEncodedText DateName = JsonEncodedText.Encode("date");
+    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("time");
     private static readonly JsonEncodedText NumberName = JsonEncodedText.Encode("number");
     private static readonly JsonEncodedText UnitName = JsonEncodedText.Encode("unit");
     private static readonly JsonEncodedText BlobName = JsonEncodedText.Encode("blob");
     private static readonly JsonEncodedText LineName = JsonEncodedText.Encode("line");
-    private static readonly JsonEncodedText Blob = JsonEncodedText.Encode("uploads/site-bench/labs.csv");
+    private static readonly JsonEncodedText BenchUpload = JsonEncodedText.Encode("uploads/site-bench/labs.csv");
 
+    /// <summary>Each step does the work of the ones declared before it, and more.</summary>
     private enum Steps
     {
         Dates,
@@ -47,29 +49,30 @@ public static class IngestionFloor
     {
         Steps.Dates => "fields as spans, the date parsed",
         Steps.DatesAndNumbers => "and the value parsed as a decimal",
-        _ => "and a six-property JSON object written (Utf8JsonWriter)",
+        Steps.DatesNumbersAndJson => "and a JSON object of six to seven values written per row",
+        _ => throw new ArgumentOutOfRangeException(nameof(steps)),
     };
 
     private static long Read(string file, Steps steps)
     {
-        // The file's columns: patient_id, collected_at, test_code, test_name, value, unit, reference_range.
         using var csv = CsvDataReader.Create(new StreamReader(file, Encoding.UTF8, true, 64 * 1024), new CsvDataReaderOptions { BufferSize = 64 * 1024 });
+        var (collectedAt, testCode, value, unit) = (csv.GetOrdinal("collected_at"), csv.GetOrdinal("test_code"), csv.GetOrdinal("value"), csv.GetOrdinal("unit"));
         var dates = new DateReader();
         var values = new ValueReader('.');
         var output = new ArrayBufferWriter<byte>(1 << 20);
         using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
-        Span<byte> utf8 = stackalloc byte[256];
+        Span<char> text = stackalloc char[16];
         long rows = 0;
         long checksum = 0;
         while (csv.Read())
         {
             rows++;
-            var collected = dates.Read(csv.GetFieldSpan(1));
+            var collected = dates.Read(csv.GetFieldSpan(collectedAt));
             checksum += collected.IsOk ? collected.Value.Date.DayNumber : 0;
-            var value = 0m;
-            if (steps >= Steps.DatesAndNumbers && values.TryNumber(csv.GetFieldSpan(4), out value))
+            var number = 0m;
+            if (steps >= Steps.DatesAndNumbers && values.TryNumber(csv.GetFieldSpan(value), out number))
             {
-                checksum += (long)value;
+                checksum += (long)number;
             }
 
             if (steps < Steps.DatesNumbersAndJson)
@@ -78,12 +81,21 @@ public static class IngestionFloor
             }
 
             writer.WriteStartObject();
-            writer.WriteString(TestIdName, utf8[..Encoding.UTF8.GetBytes(csv.GetFieldSpan(2), utf8)]);
-            _ = collected.Value.Date.TryFormat(utf8, out var written, "O", CultureInfo.InvariantCulture);
-            writer.WriteString(DateName, utf8[..written]);
-            writer.WriteNumber(NumberName, value);
-            writer.WriteString(UnitName, utf8[..Encoding.UTF8.GetBytes(csv.GetFieldSpan(5), utf8)]);
-            writer.WriteString(BlobName, Blob);
+            writer.WriteString(TestIdName, csv.GetFieldSpan(testCode));
+            if (collected.IsOk)
+            {
+                collected.Value.Date.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture);
+                writer.WriteString(DateName, text[..written]);
+                if (collected.Value.Time is { } time)
+                {
+                    time.TryFormat(text, out written, "HH:mm:ss", CultureInfo.InvariantCulture);
+                    writer.WriteString(TimeName, text[..written]);
+                }
+            }
+
+            writer.WriteNumber(NumberName, number);
+            writer.WriteString(UnitName, csv.GetFieldSpan(unit));
+            writer.WriteString(BlobName, BenchUpload);
             writer.WriteNumber(LineName, rows + 1);
             writer.WriteEndObject();
             if (writer.BytesPending + output.WrittenCount > 1 << 19)

@@ -6,7 +6,7 @@ return args.FirstOrDefault() switch
     "evaluation" => Run(() => BenchmarkRunner.Run<EvaluationBenchmark>(args: args[1..])),
     "profile" => RuleProfile.Run(),
     "steps" => MicroSteps.Run(),
-    "ingestion-floor" => IngestionFloor.Run(args[1]),
+    "ingestion-floor" when args.Length > 1 => IngestionFloor.Run(args[1]),
     "evaluation-stage" => EvaluationStage.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 8),
     "evaluation-quick" => EvaluationBenchmark.Quick(
         args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000,
@@ -27,6 +27,6 @@ static int Run(Action action)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [evaluations] [distinct patients] [--build] | evaluation-stage [rounds] | ingestion [--rows N ...] [--keep] | e2e --patients N [--in-memory] [--batch-size N] [--evaluation-delay hh:mm:ss] | ingestion-floor <lab export> | verdict-digest [file]");
+    Console.Error.WriteLine("usage: bench evaluation [BenchmarkDotNet args] | evaluation-quick [evaluations] [distinct patients] [--build] | evaluation-stage [rounds] | ingestion [--rows N ...] [--keep] | e2e --patients N [--in-memory] [--batch-size N] [--evaluation-delay hh:mm:ss] | ingestion-case <mode> <file> | ingestion-floor <canonical lab export> | verdict-digest [file]");
     return 2;
 }

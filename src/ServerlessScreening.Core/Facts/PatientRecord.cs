@@ -46,18 +46,19 @@ public sealed record PatientRecord
         IEnumerable<InputRef> inputs)
     {
         // In upload, then part order: each part lists its facts by line, and an upload's parts follow its lines, so
-        // the facts arrive in source order and the sorts below only confirm it.
-        var ordered = shards.ToArray();
-        if (ordered.Length > 1)
+        // the facts arrive in source order and the sorts below only confirm it. A lone shard (a record of one upload)
+        // is in that order already, as is a lone coverage declaration or input below: LINQ's sorting is spared them.
+        var inUploadOrder = shards.ToArray();
+        if (inUploadOrder.Length > 1)
         {
-            ordered = [.. ordered.OrderBy(s => s.Input.Blob, StringComparer.Ordinal).ThenBy(s => s.Shard.Part)];
+            inUploadOrder = [.. inUploadOrder.OrderBy(s => s.Input.Blob, StringComparer.Ordinal).ThenBy(s => s.Shard.Part)];
         }
 
         var demographics = new List<Demographics>();
         var labs = new List<LabResult>();
         var medications = new List<MedicationRecord>();
         var clinical = new List<ClinicalFact>();
-        foreach (var (shard, input) in ordered)
+        foreach (var (shard, input) in inUploadOrder)
         {
             var rename = !string.Equals(shard.Upload, input.Blob, StringComparison.Ordinal);
             demographics.AddRange(rename ? shard.Demographics.Select(f => f with { Source = f.Source with { Blob = input.Blob } }) : shard.Demographics);
@@ -73,10 +74,10 @@ public sealed record PatientRecord
             declared = [.. declared.OrderBy(c => c.Blob, StringComparer.Ordinal).ThenBy(c => c.Period.From)];
         }
 
-        var read = inputs.ToList();
-        if (read.Count > 1)
+        var inputList = inputs.ToList();
+        if (inputList.Count > 1)
         {
-            read = [.. read.Distinct().OrderBy(i => i.Blob, StringComparer.Ordinal).ThenBy(i => i.Sha256, StringComparer.Ordinal)];
+            inputList = [.. inputList.Distinct().OrderBy(i => i.Blob, StringComparer.Ordinal).ThenBy(i => i.Sha256, StringComparer.Ordinal)];
         }
 
         return new PatientRecord
@@ -88,7 +89,7 @@ public sealed record PatientRecord
             Medications = Sorted(medications, static m => m.Source),
             Clinical = Sorted(clinical, static c => c.Source),
             Coverage = declared,
-            Inputs = read,
+            Inputs = inputList,
         };
     }
 
