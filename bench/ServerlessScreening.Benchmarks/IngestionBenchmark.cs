@@ -94,9 +94,13 @@ public static class IngestionBenchmark
         return 0;
     }
 
+    /// <summary>The file as the bare reads (the ceiling) open it; the floor opens it the same way, so the two compare.</summary>
+    internal static CsvDataReader OpenBare(string file) =>
+        CsvDataReader.Create(new StreamReader(file, Encoding.UTF8, true, 64 * 1024), new CsvDataReaderOptions { BufferSize = 64 * 1024 });
+
     private static long BareRead(string file, bool strings)
     {
-        using var csv = CsvDataReader.Create(new StreamReader(file, Encoding.UTF8, true, 64 * 1024), new CsvDataReaderOptions { BufferSize = 64 * 1024 });
+        using var csv = OpenBare(file);
         long rows = 0;
         long checksum = 0;
         while (csv.Read())

@@ -1,10 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using ServerlessScreening.Ingestion;
-using Sylvan.Data.Csv;
 
 namespace ServerlessScreening.Benchmarks;
 
@@ -55,7 +53,7 @@ public static class IngestionFloor
 
     private static long Read(string file, Steps steps)
     {
-        using var csv = CsvDataReader.Create(new StreamReader(file, Encoding.UTF8, true, 64 * 1024), new CsvDataReaderOptions { BufferSize = 64 * 1024 });
+        using var csv = IngestionBenchmark.OpenBare(file);
         var (collectedAt, testCode, value, unit) = (csv.GetOrdinal("collected_at"), csv.GetOrdinal("test_code"), csv.GetOrdinal("value"), csv.GetOrdinal("unit"));
         var dates = new DateReader();
         var values = new ValueReader('.');
