@@ -138,7 +138,7 @@ internal sealed class LabTimeline : IEquatable<LabTimeline>
     public ReadOnlySpan<long> Recency => _recency;
 
     /// <summary>Date and time as one number that orders like the date, then the time, a missing time last in its day.</summary>
-    public static long RecencyOf(Timestamp collectedAt) => RecencyOf(collectedAt.Date, collectedAt.Time?.Ticks ?? EndOfDay);
+    public static long RecencyOf(Timestamp collectedAt) => RecencyOf(collectedAt.Date, collectedAt.TimeTicksOr(EndOfDay));
 
     public static long RecencyOf(DateOnly date, long timeTicks) => (date.DayNumber * TimeSpan.TicksPerDay) + timeTicks;
 

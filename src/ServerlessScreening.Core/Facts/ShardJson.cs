@@ -311,13 +311,8 @@ internal static class ShardJsonWriter
         writer.WriteEndObject();
     }
 
-    private static void WriteSource(Utf8JsonWriter writer, SourceRef? source)
+    private static void WriteSource(Utf8JsonWriter writer, SourceRef source)
     {
-        if (source is null)
-        {
-            return;
-        }
-
         writer.WriteStartObject(SourceName);
         WriteShared(writer, Blob, source.Blob);
         writer.WriteNumber(Line, source.Line);

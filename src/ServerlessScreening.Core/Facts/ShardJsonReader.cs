@@ -799,5 +799,8 @@ internal static class ShardJsonReader
     private static T Required<T>(T? value, string property, string what)
         where T : class => value ?? throw Missing(property, what);
 
+    private static T Required<T>(T? value, string property, string what)
+        where T : struct => value ?? throw Missing(property, what);
+
     private static JsonException Missing(string property, string what) => new($"A shard's {what} lacks its required '{property}'.");
 }

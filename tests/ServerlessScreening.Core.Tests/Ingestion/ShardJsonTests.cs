@@ -356,7 +356,7 @@ public sealed class ShardJsonTests
         var date = Date(random);
         return random.Next(4) switch
         {
-            0 => Facts.Timestamp.OfDate(date),
+            0 => ServerlessScreening.Facts.Timestamp.OfDate(date),
             1 => new Timestamp(date, new TimeOnly(random.Next(24), random.Next(60))),
             2 => new Timestamp(date, new TimeOnly(random.Next(24), random.Next(60), random.Next(60), random.Next(1000)), TimeSpan.Zero),
             _ => new Timestamp(date, new TimeOnly(random.Next(24), random.Next(60), random.Next(60)), TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60))),

@@ -87,7 +87,7 @@ public sealed class SharedDataTests
         Assert.Equal(requests.Outcome.Report.RowsRead, requests.Sink.Medications.Count());
         Assert.All(requests.Sink.Medications, m => Assert.Equal("RxNorm", m.CodeSystem));
         Assert.All(immunizations.Sink.Clinical, c => Assert.Equal("CVX", c.CodeSystem));
-        Assert.Contains(requests.Outcome.Categories, c => c == Facts.RecordCategories.Medications);
+        Assert.Contains(requests.Outcome.Categories, c => c == ServerlessScreening.Facts.RecordCategories.Medications);
 
         var names = await File.ReadAllTextAsync(Path.Combine(folder, "Patient.000.ndjson"));
         var family = Newtonsoft.Json.Linq.JObject.Parse(names.Split('\n')[0])["name"]![0]!["family"]!.ToString();
