@@ -590,7 +590,7 @@ internal static class ShardJsonReader
             }
         }
 
-        return new SourceRef(blob!, line);
+        return new SourceRef(Required(blob, "blob", "source"), line);
     }
 
     /// <summary>Moves to the next property name of the current object; false at its end.</summary>

@@ -216,6 +216,8 @@ public sealed class ShardJsonTests
     [InlineData("\"testId\":null")]
     [InlineData("\"value\":null")]
     [InlineData("\"source\":null")]
+    [InlineData("\"source\":{\"line\":2}")]
+    [InlineData("\"source\":{\"blob\":null,\"line\":2}")]
     public void A_required_value_written_as_null_or_a_timestamp_without_a_date_is_an_error(string property) =>
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => ShardJson.Deserialize(ShardWithOneLab(property)));
 
