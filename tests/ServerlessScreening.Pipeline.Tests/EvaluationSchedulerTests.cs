@@ -31,7 +31,7 @@ public sealed class EvaluationSchedulerTests(AzuriteFixture azurite)
         // shared: another test's requests may be visible in it (e.g. released after that test ended), so only this
         // site's count.
         var early = (await evaluate.PeekMessagesAsync(32)).Value
-            .Where(m => Newtonsoft.Json.Linq.JObject.Parse(m.Body.ToString())["siteId"]?.ToString() == site.SiteId);
+            .Where(m => PatientWorkItem.FromJson(m.Body.ToString()).SiteId == site.SiteId);
         if (DateTimeOffset.UtcNow - requested < delay)
         {
             Assert.Empty(early);
