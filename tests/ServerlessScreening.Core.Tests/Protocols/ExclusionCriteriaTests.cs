@@ -206,6 +206,25 @@ public sealed class ExclusionCriteriaTests
     public void EXC06_systemic_anti_infective_within_2_weeks(string name, string route, int daysBefore, CriterionStatus expected) =>
         Assert.Equal(expected, new PatientBuilder().Woman().Medication(name, DaysBefore(daysBefore), DaysBefore(daysBefore), route: route).Status("EXC06"));
 
+    [Theory]
+    [InlineData(40, null, true, CriterionStatus.Fail)]
+    [InlineData(42, 17, false, CriterionStatus.Fail)]
+    [InlineData(42, 28, false, CriterionStatus.Fail)]
+    [InlineData(42, 29, false, CriterionStatus.Confirm)]
+    [InlineData(40, null, false, CriterionStatus.Confirm)]
+    public void EXC06_an_infection_that_began_before_the_4_weeks_and_went_on_into_them_fails(int began, int? ended, bool ongoing, CriterionStatus expected)
+    {
+        var criterion = new PatientBuilder().Woman()
+            .Clinical(ClinicalFactTypes.Diagnosis, DaysBefore(began), "ICD-10", "B02.9", "Herpes zoster", end: ended is { } days ? DaysBefore(days) : null, ongoing: ongoing)
+            .Criterion("EXC06");
+
+        Assert.Equal(expected, criterion.Status);
+        if (expected == CriterionStatus.Fail)
+        {
+            Assert.Contains(criterion.Evidence, e => e.Code == "ICD-10 B02.9" && e.Note == "began before the window, still active in it");
+        }
+    }
+
     // EXC08: live vaccine within 12 weeks of randomization, herpes zoster excepted; otherwise confirm.
     [Theory]
     [InlineData("03", "MMR", 84, CriterionStatus.Fail)]
@@ -226,7 +245,7 @@ public sealed class ExclusionCriteriaTests
     public void EXC09_malignancy_history(string system, string code, string name, CriterionStatus expected) =>
         Assert.Equal(expected, new PatientBuilder().Woman().Clinical(ClinicalFactTypes.Diagnosis, DaysBefore(4000), system, code, name).Status("EXC09"));
 
-    // EXC10: positive pregnancy test in the window fails; lactation is confirmed by the site.
+    // EXC10: pregnant (a positive hCG in 14 days, or an active pregnancy diagnosis) or lactating (site attestation).
     [Fact]
     public void EXC10_positive_pregnancy_test_fails() =>
         Assert.Equal(CriterionStatus.Fail, new PatientBuilder().Woman().Lab("serum-hcg", DaysBefore(2), 850m, "mIU/mL").Status("EXC10"));
@@ -237,7 +256,7 @@ public sealed class ExclusionCriteriaTests
     [InlineData("no", CriterionStatus.Pass)]
     public void EXC10_lactation_attestation(string? lactating, CriterionStatus expected)
     {
-        var patient = new PatientBuilder().Woman();
+        var patient = new PatientBuilder().Woman().Lab("urine-hcg", DaysBefore(3), Qualitative.Negative);
         if (lactating is not null)
         {
             patient.Attest("LACTATING", lactating);
@@ -246,11 +265,52 @@ public sealed class ExclusionCriteriaTests
         Assert.Equal(expected, patient.Status("EXC10"));
     }
 
+    [Theory]
+    [InlineData(14, CriterionStatus.Pass)]
+    [InlineData(15, CriterionStatus.Unknown)]
+    public void EXC10_a_woman_who_may_be_pregnant_needs_a_negative_test_in_the_14_days_before_screening(int daysBefore, CriterionStatus expected)
+    {
+        var criterion = new PatientBuilder().Woman().Attest("LACTATING", "no").Lab("urine-hcg", DaysBefore(daysBefore), Qualitative.Negative).Criterion("EXC10");
+
+        Assert.Equal(expected, criterion.Status);
+        if (expected == CriterionStatus.Unknown)
+        {
+            Assert.Contains("pregnancy test", criterion.Needs, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void EXC10_no_pregnancy_test_is_no_evidence_of_no_pregnancy() =>
+        Assert.Equal(CriterionStatus.Unknown, new PatientBuilder().Woman().Attest("LACTATING", "no").Status("EXC10"));
+
+    [Fact]
+    public void EXC10_men_and_women_who_cannot_be_pregnant_need_no_test()
+    {
+        Assert.Equal(CriterionStatus.Pass, new PatientBuilder().Man().Attest("LACTATING", "no").Status("EXC10"));
+        Assert.Equal(CriterionStatus.Pass, new PatientBuilder().Woman(childbearing: false).Attest("LACTATING", "no").Status("EXC10"));
+        Assert.Equal(CriterionStatus.Pass, new PatientBuilder().Woman(age: 60, childbearing: null).Attest("LACTATING", "no").Status("EXC10"));
+        Assert.Equal(CriterionStatus.Unknown, new PatientBuilder().Woman(age: 40, childbearing: null).Attest("LACTATING", "no").Status("EXC10"));
+    }
+
     [Fact]
     public void EXC10_an_active_pregnancy_diagnosis_fails_and_a_past_one_does_not()
     {
-        Assert.Equal(CriterionStatus.Fail, new PatientBuilder().Woman().Attest("LACTATING", "no").Clinical(ClinicalFactTypes.Diagnosis, DaysBefore(60), "SNOMED-CT", "72892002", "Normal pregnancy", ongoing: true).Status("EXC10"));
-        Assert.Equal(CriterionStatus.Pass, new PatientBuilder().Woman().Attest("LACTATING", "no").Clinical(ClinicalFactTypes.Diagnosis, DaysBefore(250), "SNOMED-CT", "72892002", "Normal pregnancy", end: DaysBefore(20)).Status("EXC10"));
+        Assert.Equal(CriterionStatus.Fail, new PatientBuilder().Woman().Attest("LACTATING", "no").Lab("urine-hcg", DaysBefore(3), Qualitative.Negative).Clinical(ClinicalFactTypes.Diagnosis, DaysBefore(60), "SNOMED-CT", "72892002", "Normal pregnancy", ongoing: true).Status("EXC10"));
+        Assert.Equal(CriterionStatus.Fail, new PatientBuilder().Woman().Attest("LACTATING", "no").Lab("urine-hcg", DaysBefore(3), Qualitative.Negative).Clinical(ClinicalFactTypes.Diagnosis, DaysBefore(290), "SNOMED-CT", "72892002", "Normal pregnancy", ongoing: true).Status("EXC10"));
+        Assert.Equal(CriterionStatus.Fail, new PatientBuilder().Woman().Attest("LACTATING", "no").Lab("urine-hcg", DaysBefore(3), Qualitative.Negative).Clinical(ClinicalFactTypes.Diagnosis, DaysBefore(250), "SNOMED-CT", "72892002", "Normal pregnancy", end: Screening).Status("EXC10"));
+        Assert.Equal(CriterionStatus.Pass, new PatientBuilder().Woman().Attest("LACTATING", "no").Lab("urine-hcg", DaysBefore(3), Qualitative.Negative).Clinical(ClinicalFactTypes.Diagnosis, DaysBefore(250), "SNOMED-CT", "72892002", "Normal pregnancy", end: DaysBefore(1)).Status("EXC10"));
+    }
+
+    [Fact]
+    public void EXC10_a_pregnancy_diagnosis_whose_upload_does_not_say_whether_it_ended_is_unknown()
+    {
+        // The canonical clinical kind has no end or status column, so a pregnancy recorded 20 days ago may be going on.
+        var criterion = new PatientBuilder().Woman().Attest("LACTATING", "no").Lab("urine-hcg", DaysBefore(3), Qualitative.Negative)
+            .Clinical(ClinicalFactTypes.Diagnosis, DaysBefore(20), "ICD-10", "Z33.1", "Pregnant state, incidental").Criterion("EXC10");
+
+        Assert.Equal(CriterionStatus.Unknown, criterion.Status);
+        Assert.Contains("still active", criterion.Needs, StringComparison.Ordinal);
+        Assert.Contains(criterion.Evidence, e => e.Code == "ICD-10 Z33.1");
     }
 
     // Site confirmation settles what exports cannot decide, and only that.

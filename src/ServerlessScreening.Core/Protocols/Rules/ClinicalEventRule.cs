@@ -101,7 +101,10 @@ public sealed record ClinicalEventRule : Rule
 
     public required WindowSpec Window { get; init; }
 
-    /// <summary>Only conditions still active at the window's anchor date count: ongoing, or ended on or after it.</summary>
+    /// <summary>
+    /// Only conditions still active at the window's anchor date count: ongoing, or ended on or after it. One whose
+    /// source gives neither an end nor an ongoing status, and no active one, makes the outcome unknown.
+    /// </summary>
     public bool ActiveAtAnchor { get; init; }
 
     public CriterionStatus WhenPresent { get; init; } = CriterionStatus.Fail;
@@ -121,11 +124,22 @@ public sealed record ClinicalEventRule : Rule
         ArgumentNullException.ThrowIfNull(context);
         var window = Window.Resolve(context);
         List<ClinicalFact>? found = null;
+        List<ClinicalFact>? undetermined = null;
         foreach (var fact in context.Patient.Clinical)
         {
-            if (Types.Contains(fact.Type, StringComparer.Ordinal) && window.Contains(fact.Date) && IsActive(fact, window.To) && IsMatch(fact))
+            if (!Types.Contains(fact.Type, StringComparer.Ordinal) || !window.Overlaps(fact.Date, PeriodEnd(fact)) || !IsMatch(fact))
             {
-                (found ??= []).Add(fact);
+                continue;
+            }
+
+            switch (ActivityAt(fact, window.To))
+            {
+                case Activity.Active:
+                    (found ??= []).Add(fact);
+                    break;
+                case Activity.NotStated:
+                    (undetermined ??= []).Add(fact);
+                    break;
             }
         }
 
@@ -135,7 +149,17 @@ public sealed record ClinicalEventRule : Rule
             return new RuleResult(
                 WhenPresent,
                 $"{Label}: {string.Join("; ", named.ConvertAll(f => $"{f.Name ?? f.Code} on {f.Date:yyyy-MM-dd}"))} {Window.Text(context)}",
-                found.ConvertAll(f => EvidenceOf.Clinical(f)));
+                found.ConvertAll(f => EvidenceOf.Clinical(f, f.Date < window.From ? "began before the window, still active in it" : null)));
+        }
+
+        if (undetermined is not null)
+        {
+            var named = undetermined.Count > 5 ? undetermined.GetRange(0, 5) : undetermined;
+            return new RuleResult(
+                CriterionStatus.Unknown,
+                $"{Label}: {string.Join("; ", named.ConvertAll(f => $"{f.Name ?? f.Code} on {f.Date:yyyy-MM-dd}"))} {Window.Text(context)}, but the upload does not say whether it was still active on {window.To:yyyy-MM-dd}",
+                undetermined.ConvertAll(f => EvidenceOf.Clinical(f, "no end date or status in the upload")),
+                $"whether the {Label} was still active on {window.To:yyyy-MM-dd} (an end date or status on the diagnosis row, or a site confirmation)");
         }
 
         if (WhenUncovered is { } uncovered && !_categories.TrueForAll(c => context.IsCovered(c, window)))
@@ -149,8 +173,26 @@ public sealed record ClinicalEventRule : Rule
 
     public override IEnumerable<string> CoverageCategories() => WhenUncovered is null ? [] : _categories;
 
-    private bool IsActive(ClinicalFact fact, DateOnly anchor) =>
-        !ActiveAtAnchor || fact.Ongoing || (fact.End is { } end && end >= anchor);
+    /// <summary>
+    /// The last day a fact covers: open for a condition the source says is ongoing, its end when it has one, else its
+    /// date (a dated event). A condition that began before a window and was still active in it counts as in it.
+    /// </summary>
+    private static DateOnly? PeriodEnd(ClinicalFact fact) => fact.Ongoing ? null : fact.End ?? fact.Date;
+
+    private enum Activity
+    {
+        Active,
+        Ended,
+
+        /// <summary>The source gives neither an end nor an ongoing status, so whether it lasted to the anchor is not known.</summary>
+        NotStated,
+    }
+
+    /// <summary>Every fact counts when <see cref="ActiveAtAnchor"/> is off; otherwise only a condition ongoing, or ended on or after the anchor.</summary>
+    private Activity ActivityAt(ClinicalFact fact, DateOnly anchor) =>
+        !ActiveAtAnchor || fact.Ongoing || fact.End >= anchor ? Activity.Active
+        : fact.End is null ? Activity.NotStated
+        : Activity.Ended;
 
     private bool IsMatch(ClinicalFact fact)
     {
