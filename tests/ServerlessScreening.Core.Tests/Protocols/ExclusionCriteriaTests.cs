@@ -124,6 +124,24 @@ public sealed class ExclusionCriteriaTests
     public void EXC02_cyclophosphamide_pulses_inside_the_window_fail() =>
         Assert.Equal(CriterionStatus.Fail, new PatientBuilder().Woman().MedicationsCovered().Medication("cyclophosphamide", DaysBefore(30), DaysBefore(30), dose: 500m, route: "intravenous").Status("EXC02"));
 
+    [Theory]
+    [InlineData("intravenous", 150, null, CriterionStatus.Fail)] // one order for a regimen of pulses every 2 weeks, still going on
+    [InlineData("静滴", 150, 84, CriterionStatus.Fail)] // ended on the first day of the window: its last pulses fall inside it
+    [InlineData("intravenous", 150, 85, CriterionStatus.Pass)] // ended the day before the window
+    [InlineData("oral", 150, null, CriterionStatus.Pass)] // a daily oral course is not pulse therapy: constant dose through the window
+    public void EXC02_a_course_of_cyclophosphamide_pulses_overlapping_the_window_fails_at_a_constant_dose(string route, int began, int? ended, CriterionStatus expected)
+    {
+        var criterion = new PatientBuilder().Woman().MedicationsCovered()
+            .Medication("cyclophosphamide", DaysBefore(began), ended is { } days ? DaysBefore(days) : null, dose: 500m, route: route, frequency: "every 2 weeks")
+            .Criterion("EXC02");
+
+        Assert.Equal(expected, criterion.Status);
+        if (expected == CriterionStatus.Fail)
+        {
+            Assert.Contains("pulse therapy", criterion.Reason, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void EXC02_a_missing_dose_is_unknown() =>
         Assert.Equal(CriterionStatus.Unknown, new PatientBuilder().Woman().MedicationsCovered().Medication("cyclosporine", DaysBefore(200), dose: null, unit: null).Status("EXC02"));

@@ -8,7 +8,8 @@ namespace ServerlessScreening.Protocols.Rules;
 /// Stable dosing of a class of drugs through a window. Records of one ingredient with the same dose, unit and
 /// frequency that follow each other without a gap form one course (a refill is not a start). A course that starts
 /// or stops inside the window, a change of dose between courses inside it, or a single administration inside it
-/// (a pulse) is unstable: fail. Every course through the whole window at a known, constant dose: pass, provided the
+/// (a pulse) is unstable: fail. So is any course of a drug given as pulse therapy (<see cref="Pulses"/>, e.g.
+/// intravenous cyclophosphamide) that overlaps the window, as a regimen of pulses gives them inside it. Every course through the whole window at a known, constant dose: pass, provided the
 /// declared medication coverage spans the window (absence of other changes is evidence only there). A course in the
 /// window without a dose: unknown.
 /// </summary>
@@ -19,6 +20,12 @@ public sealed record DoseStabilityRule : Rule
     public required DrugSelector Drugs { get; init; }
 
     public required WindowSpec Window { get; init; }
+
+    /// <summary>
+    /// The selected drugs that are given as pulse therapy (by ingredient or class, and route): a course of them that
+    /// overlaps the window is unstable even at a constant dose, since its pulses fall inside the window.
+    /// </summary>
+    public DrugSelector? Pulses { get; init; }
 
     public override RuleResult Evaluate(EvaluationContext context)
     {
@@ -38,7 +45,11 @@ public sealed record DoseStabilityRule : Rule
                     continue;
                 }
 
-                if (course.Start >= window.From)
+                if (course.End != course.Start && IsPulseTherapy(course))
+                {
+                    unstable.Add(new Change(ChangeKind.PulseTherapy, course.First, course.Start, null, null) { End = course.End, Route = course.First.Route });
+                }
+                else if (course.Start >= window.From)
                 {
                     var changed = previous is not null && previous.End is { } end && end.AddDays(1) >= course.Start && !SameSignature(previous.First, course.First);
                     var kind = course.End == course.Start ? ChangeKind.Pulse : changed ? ChangeKind.DoseChanged : ChangeKind.Started;
@@ -106,6 +117,11 @@ public sealed record DoseStabilityRule : Rule
     }
 
     public override IEnumerable<string> CoverageCategories() => [RecordCategories.Medications];
+
+    private bool IsPulseTherapy(Course course) =>
+        Pulses is not null
+        && (Pulses.Matches(course.First.Classes, course.First.Ingredient, course.First.Route)
+            || Pulses.Matches(course.Last.Classes, course.Last.Ingredient, course.Last.Route));
 
     /// <summary>
     /// The selected drugs' records, one list per ingredient with a record overlapping the window, ingredients in
@@ -243,11 +259,25 @@ public sealed record DoseStabilityRule : Rule
         {
             yield return $"{where}: dose stability needs a bounded window";
         }
+
+        if (Pulses is not null)
+        {
+            if (Pulses.Classes.Count == 0 && Pulses.Ingredients.Count == 0)
+            {
+                yield return $"{where}: pulses name no classes or ingredients";
+            }
+
+            foreach (var problem in context.UnknownClasses(Pulses.Classes.Concat(Pulses.ExcludeClasses), where + " pulses"))
+            {
+                yield return problem;
+            }
+        }
     }
 
     private enum ChangeKind
     {
         Pulse,
+        PulseTherapy,
         DoseChanged,
         Started,
         Stopped,
@@ -258,9 +288,15 @@ public sealed record DoseStabilityRule : Rule
     {
         public string Name { get; init; } = Record.DrugName;
 
+        /// <summary>For pulse therapy: the course's end, null while it goes on, and the route it is given by.</summary>
+        public DateOnly? End { get; init; }
+
+        public string? Route { get; init; }
+
         public string Describe() => Kind switch
         {
             ChangeKind.Pulse => $"{Name} single administration (pulse) on {Date:yyyy-MM-dd}",
+            ChangeKind.PulseTherapy => $"{Name} pulse therapy ({Route}) from {Date:yyyy-MM-dd}{(End is { } end ? $" to {end:yyyy-MM-dd}" : ", ongoing")}, so pulses fall inside the window",
             ChangeKind.DoseChanged => $"{Name} dose changed from {From} to {To} on {Date:yyyy-MM-dd}",
             ChangeKind.Started => $"{Name} started on {Date:yyyy-MM-dd}",
             _ => $"{Name} stopped on {Date:yyyy-MM-dd}",
