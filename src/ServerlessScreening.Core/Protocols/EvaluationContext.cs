@@ -151,6 +151,28 @@ public sealed class EvaluationContext
         return false;
     }
 
+    /// <summary>
+    /// Evidence for an absence that counts because coverage of <paramref name="categories"/> spans
+    /// <paramref name="window"/>: every declaration of those categories whose period meets the window, in declaration order.
+    /// </summary>
+    public List<Evidence> CoverageEvidence(IEnumerable<string> categories, DateRange window)
+    {
+        ArgumentNullException.ThrowIfNull(categories);
+        var evidence = new List<Evidence>();
+        foreach (var category in categories)
+        {
+            foreach (var declaration in Patient.Coverage)
+            {
+                if (declaration.Period.Overlaps(window.From, window.To) && declaration.Categories.Contains(category, StringComparer.Ordinal))
+                {
+                    evidence.Add(EvidenceOf.Coverage(declaration, category));
+                }
+            }
+        }
+
+        return evidence;
+    }
+
     public LabCatalog Labs { get; }
 
     public DrugCatalog Drugs { get; }

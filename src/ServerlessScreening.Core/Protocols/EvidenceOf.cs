@@ -101,6 +101,23 @@ public static class EvidenceOf
         };
     }
 
+    /// <summary>
+    /// The upload whose declared coverage makes absence count, as the upload as a whole (line 1); the period is an
+    /// ISO 8601 interval, and the note names the manifest or profile that declared it.
+    /// </summary>
+    public static Evidence Coverage(CoverageDeclaration declaration, string category)
+    {
+        ArgumentNullException.ThrowIfNull(declaration);
+        return new Evidence
+        {
+            Source = declaration.Blob,
+            Line = 1,
+            Date = $"{IsoDate.Format(declaration.Period.From)}/{IsoDate.Format(declaration.Period.To)}",
+            Name = category + " coverage",
+            Note = $"declared complete for {category} over this period by {declaration.DeclaredBy}, so the absence of a record counts",
+        };
+    }
+
     public static Evidence Demographics(Demographics row, string field, string? value) => new()
     {
         Source = row.Source.Blob,

@@ -79,6 +79,17 @@ public sealed class ExclusionCriteriaTests
         Assert.Equal(CriterionStatus.Pass, patient.Status("EXC01"));
     }
 
+    [Fact]
+    public void EXC01_absence_under_coverage_cites_the_upload_that_vouches_for_it()
+    {
+        var criterion = new PatientBuilder().Woman().Covered(RecordCategories.Medications, DaysBefore(400), Screening).Criterion("EXC01");
+
+        Assert.Equal(CriterionStatus.Pass, criterion.Status);
+        var evidence = Assert.Single(criterion.Evidence);
+        Assert.Equal(("uploads/site-t/medications.csv", 1, $"{DaysBefore(400):yyyy-MM-dd}/{Screening:yyyy-MM-dd}", "medications coverage"), (evidence.Source, evidence.Line, evidence.Date, evidence.Name));
+        Assert.Contains("test manifest", evidence.Note, StringComparison.Ordinal);
+    }
+
     // EXC02: unstable immunosuppressant dosing within 12 weeks (84 days).
     [Fact]
     public void EXC02_constant_dose_through_the_window_passes() =>

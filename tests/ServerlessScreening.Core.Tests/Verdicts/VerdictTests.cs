@@ -27,6 +27,47 @@ public sealed class VerdictTests
         Assert.Equal(PatientBuilder.Protocol.Criteria.Select(c => c.Id), verdict.Criteria.Select(c => c.Id));
     }
 
+    public static TheoryData<string> Patients() => ["nothing", "covered woman", "covered man", "covered woman with negative tests"];
+
+    /// <summary>CRITERIA.md: every fail and pass carries its evidence; every unknown says what data would decide it (and a confirm what the site must confirm).</summary>
+    [Theory]
+    [MemberData(nameof(Patients))]
+    public void Every_pass_and_fail_carries_evidence_and_every_unknown_and_confirm_says_what_would_decide_it(string patient)
+    {
+        var builder = new PatientBuilder();
+        _ = patient switch
+        {
+            "nothing" => builder,
+            "covered woman" => Covered(builder.Woman()),
+            "covered man" => Covered(builder.Man()),
+            _ => Covered(builder.Woman()).Lab("urine-hcg", PatientBuilder.DaysBefore(2), Qualitative.Negative).Lab("serum-hcg", PatientBuilder.DaysBefore(2), 1m, "mIU/mL")
+                .Lab("hbsag", PatientBuilder.DaysBefore(200), Qualitative.Negative).Attest("LACTATING", "no"),
+        };
+
+        foreach (var criterion in builder.Verdict().Criteria)
+        {
+            if (criterion.Status is CriterionStatus.Pass or CriterionStatus.Fail)
+            {
+                Assert.True(criterion.Evidence.Count > 0, $"{criterion.Id} {criterion.Status} has no evidence: {criterion.Reason}");
+                Assert.All(criterion.Evidence, e => Assert.True(e.Line >= 1 && e.Source.Length > 0, criterion.Id));
+            }
+            else
+            {
+                Assert.False(string.IsNullOrWhiteSpace(criterion.Needs), $"{criterion.Id} {criterion.Status} does not say what would decide it: {criterion.Reason}");
+            }
+        }
+
+        static PatientBuilder Covered(PatientBuilder patient)
+        {
+            foreach (var category in RecordCategories.All)
+            {
+                patient.Covered(category, PatientBuilder.DaysBefore(800), PatientBuilder.Screening);
+            }
+
+            return patient;
+        }
+    }
+
     [Fact]
     public void A_fifteen_year_old_is_ineligible()
     {

@@ -168,7 +168,11 @@ public sealed record ClinicalEventRule : Rule
             return new RuleResult(uncovered, $"no {Label} found; no upload declares {categories} coverage spanning {Window.Text(context)}", [], $"{categories} data with declared coverage spanning {window}, or a site attestation");
         }
 
-        return new RuleResult(WhenAbsent, $"no {Label} in the uploaded data {Window.Text(context)}", [], WhenAbsent == CriterionStatus.Confirm ? $"site confirmation that there is no {Label}" : null);
+        return new RuleResult(
+            WhenAbsent,
+            $"no {Label} in the uploaded data {Window.Text(context)}",
+            WhenUncovered is null ? [] : context.CoverageEvidence(_categories, window),
+            WhenAbsent is CriterionStatus.Confirm or CriterionStatus.Unknown ? $"site confirmation that there is no {Label}" : null);
     }
 
     public override IEnumerable<string> CoverageCategories() => WhenUncovered is null ? [] : _categories;

@@ -111,9 +111,12 @@ public sealed record DoseStabilityRule : Rule
                 $"a medications upload whose declared coverage (manifest) spans {window}");
         }
 
+        // The pass rests on the coverage as well as on the courses: no start, stop or change is evidence only there.
+        var evidence = stable.ConvertAll(m => EvidenceOf.Medication(m, "constant dose through the window"));
+        evidence.AddRange(context.CoverageEvidence([RecordCategories.Medications], window));
         return stable.Count == 0
-            ? new RuleResult(CriterionStatus.Pass, $"no {Label} {Window.Text(context)}", [])
-            : new RuleResult(CriterionStatus.Pass, $"{Label} at a constant dose through {Window.Text(context)}", stable.ConvertAll(m => EvidenceOf.Medication(m, "constant dose through the window")));
+            ? new RuleResult(CriterionStatus.Pass, $"no {Label} {Window.Text(context)}", evidence)
+            : new RuleResult(CriterionStatus.Pass, $"{Label} at a constant dose through {Window.Text(context)}", evidence);
     }
 
     public override IEnumerable<string> CoverageCategories() => [RecordCategories.Medications];

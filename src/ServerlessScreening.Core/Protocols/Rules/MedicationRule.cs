@@ -208,7 +208,12 @@ public sealed record MedicationRule : Rule
             return new RuleResult(uncovered, $"no {Label} found, but the declared medication coverage ({Describe(context.CoverageOf(RecordCategories.Medications))}) does not span {Window.Text(context)}", [], $"a medications upload whose declared coverage (manifest) spans {window}");
         }
 
-        return new RuleResult(WhenAbsent, $"no {Label} {Window.Text(context)}", []);
+        // An absence that counts under coverage cites the coverage; one that only the site can settle says so.
+        return new RuleResult(
+            WhenAbsent,
+            $"no {Label} {Window.Text(context)}",
+            WhenUncovered is null ? [] : context.CoverageEvidence([RecordCategories.Medications], window),
+            WhenAbsent is CriterionStatus.Confirm or CriterionStatus.Unknown ? $"site confirmation that there is no {Label} {Window.Text(context)}" : null);
     }
 
     /// <summary>Immunizations in the window that the drug catalogue resolves to a selected drug, in the order of the record.</summary>
