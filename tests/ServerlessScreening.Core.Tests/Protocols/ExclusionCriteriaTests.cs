@@ -136,6 +136,30 @@ public sealed class ExclusionCriteriaTests
         Assert.Equal(CriterionStatus.Fail, new PatientBuilder().Woman().MedicationsCovered().Medication("cyclophosphamide", DaysBefore(30), DaysBefore(30), dose: 500m, route: "intravenous").Status("EXC02"));
 
     [Theory]
+    [InlineData(1, "g", "bid", 1000, "mg", "bid", CriterionStatus.Pass)]
+    [InlineData(500, "mg", "bid", 500, "mg", "twice daily", CriterionStatus.Pass)]
+    [InlineData(500, "mg", "BID", 500, "mg", "2/1d", CriterionStatus.Pass)]
+    [InlineData(2, "mg", "q12h", 2000, "mcg", "每日两次", CriterionStatus.Pass)]
+    [InlineData(1, "tablet", "qd", 1, "Tablet", "QD", CriterionStatus.Pass)]
+    [InlineData(1, "g", "bid", 1500, "mg", "bid", CriterionStatus.Fail)]
+    [InlineData(500, "mg", "bid", 500, "mg", "tid", CriterionStatus.Fail)]
+    [InlineData(1, "tablet", "qd", 2, "tablet", "qd", CriterionStatus.Fail)]
+    public void EXC02_a_refill_that_restates_the_same_dose_differently_is_not_a_dose_change(
+        decimal firstDose, string firstUnit, string firstFrequency, decimal secondDose, string secondUnit, string secondFrequency, CriterionStatus expected)
+    {
+        var criterion = new PatientBuilder().Woman().MedicationsCovered()
+            .Medication("mycophenolate mofetil", DaysBefore(300), DaysBefore(41), dose: firstDose, unit: firstUnit, frequency: firstFrequency)
+            .Medication("mycophenolate mofetil", DaysBefore(40), end: null, dose: secondDose, unit: secondUnit, frequency: secondFrequency)
+            .Criterion("EXC02");
+
+        Assert.Equal(expected, criterion.Status);
+        if (expected == CriterionStatus.Fail)
+        {
+            Assert.Contains("dose changed", criterion.Reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
     [InlineData("intravenous", 150, null, CriterionStatus.Fail)] // one order for a regimen of pulses every 2 weeks, still going on
     [InlineData("静滴", 150, 84, CriterionStatus.Fail)] // ended on the first day of the window: its last pulses fall inside it
     [InlineData("intravenous", 150, 85, CriterionStatus.Pass)] // ended the day before the window

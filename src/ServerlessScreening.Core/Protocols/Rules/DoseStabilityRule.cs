@@ -1,6 +1,7 @@
 using System.Globalization;
 using ServerlessScreening.Facts;
 using ServerlessScreening.Verdicts;
+using ServerlessScreening.Vocabulary;
 
 namespace ServerlessScreening.Protocols.Rules;
 
@@ -214,20 +215,34 @@ public sealed record DoseStabilityRule : Rule
     }
 
     /// <summary>
-    /// Whether two records have the same <see cref="Signature"/>. Records with the same dose (value and sign) and the
-    /// same unit and frequency as written, up to surrounding white space, have the same signature without formatting
-    /// either; otherwise the signatures themselves are compared, since different doses can format alike.
+    /// Whether two records give the same dosing: the same dose, in milligrams when both units are mass units
+    /// (<c>1 g</c> is <c>1000 mg</c>), otherwise the same number and unit as written up to case and surrounding white
+    /// space; and the same frequency, as a rate when both are frequencies the dosing vocabulary knows (<c>BID</c> is
+    /// <c>twice daily</c> and <c>2/1d</c>), otherwise as written. A refill that restates a dose differently is not a change.
     /// </summary>
-    private static bool SameSignature(MedicationRecord a, MedicationRecord b)
-    {
-        var sameDose = a.Dose is { } x
-            ? b.Dose is { } y && x == y && decimal.IsNegative(x) == decimal.IsNegative(y)
-            : b.Dose is null;
-        return (sameDose && SameText(a.DoseUnit, b.DoseUnit) && SameText(a.Frequency, b.Frequency))
-            || string.Equals(Signature(a), Signature(b), StringComparison.Ordinal);
+    private static bool SameSignature(MedicationRecord a, MedicationRecord b) => SameDose(a, b) && SameFrequency(a.Frequency, b.Frequency);
 
-        static bool SameText(string? a, string? b) => a.AsSpan().Trim().SequenceEqual(b.AsSpan().Trim());
+    private static bool SameDose(MedicationRecord a, MedicationRecord b)
+    {
+        if (a.Dose is not { } x || b.Dose is not { } y)
+        {
+            return a.Dose is null && b.Dose is null && SameText(a.DoseUnit, b.DoseUnit);
+        }
+
+        if (Dosing.Default.InMilligrams(x, a.DoseUnit) is { } xMilligrams && Dosing.Default.InMilligrams(y, b.DoseUnit) is { } yMilligrams)
+        {
+            return xMilligrams == yMilligrams;
+        }
+
+        return x == y && SameText(a.DoseUnit, b.DoseUnit);
     }
+
+    private static bool SameFrequency(string? a, string? b) =>
+        Dosing.Default.RateOf(a) is { } x && Dosing.Default.RateOf(b) is { } y
+            ? string.Equals(x, y, StringComparison.Ordinal)
+            : SameText(a, b);
+
+    private static bool SameText(string? a, string? b) => a.AsSpan().Trim().Equals(b.AsSpan().Trim(), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Dose, unit and frequency as one text, e.g. <c>500 mg bid</c>; an unknown dose reads <c>?</c>, missing unit or frequency are left out.</summary>
     private static string Signature(MedicationRecord record)
