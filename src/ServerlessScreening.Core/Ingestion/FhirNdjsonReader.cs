@@ -11,6 +11,8 @@ namespace ServerlessScreening.Ingestion;
 /// MedicationRequest, MedicationStatement, MedicationAdministration, Condition, Procedure and Immunization become facts;
 /// other resource types are counted as not relevant. Names, addresses, telecom and identifiers of a Patient are never
 /// read. A line that is not a valid resource is rejected with its record number; the rest of the file is still used.
+/// A record whose status says the event never happened or was withdrawn (entered in error, cancelled, refuted, not
+/// done, not taken, a draft order) is never evidence: it is counted as not relevant, with its resource and status.
 /// </summary>
 internal static class FhirNdjsonReader
 {
@@ -100,6 +102,12 @@ internal static class FhirNdjsonReader
 
     private static Outcome Observation(Observation observation, int record, ReadContext context, LabNormalizer normalizer, ReportBuilder report)
     {
+        // Preliminary, amended and corrected results are results; one entered in error or cancelled was never obtained.
+        if (observation.Status is ObservationStatus.EnteredInError or ObservationStatus.Cancelled)
+        {
+            return NotEvidence("Observation", observation.Status.Value);
+        }
+
         var coding = observation.Code?.Coding.FirstOrDefault(c => Systems.IsLoinc(c.System)) ?? observation.Code?.Coding.FirstOrDefault();
         var name = observation.Code?.Text ?? coding?.Display;
         var test = normalizer.ResolveTest(coding?.Code, Systems.IsLoinc(coding?.System) ? "LOINC" : coding?.System, name, context.Settings.Profile);
@@ -156,6 +164,15 @@ internal static class FhirNdjsonReader
 
     private static Outcome MedicationRequest(MedicationRequest request, int record, ReadContext context)
     {
+        // A draft was never ordered and a cancelled order was withdrawn before any of it was taken; a stopped or
+        // completed order is a real exposure and stays.
+        if (request.Status is Hl7.Fhir.Model.MedicationRequest.MedicationrequestStatus.EnteredInError
+            or Hl7.Fhir.Model.MedicationRequest.MedicationrequestStatus.Cancelled
+            or Hl7.Fhir.Model.MedicationRequest.MedicationrequestStatus.Draft)
+        {
+            return NotEvidence("MedicationRequest", request.Status.Value);
+        }
+
         // An order has a date, not a course: it counts as ongoing while active, otherwise as given on the order date
         // unless the dispense request bounds it.
         var end = request.DispenseRequest?.ValidityPeriod?.End;
@@ -166,6 +183,13 @@ internal static class FhirNdjsonReader
 
     private static Outcome MedicationStatement(MedicationStatement statement, int record, ReadContext context)
     {
+        // not-taken states that the patient did not take the medication.
+        if (statement.Status is Hl7.Fhir.Model.MedicationStatement.MedicationStatusCodes.EnteredInError
+            or Hl7.Fhir.Model.MedicationStatement.MedicationStatusCodes.NotTaken)
+        {
+            return NotEvidence("MedicationStatement", statement.Status.Value);
+        }
+
         var (start, end) = statement.Effective switch
         {
             FhirDateTime dateTime => (dateTime.Value, dateTime.Value),
@@ -178,6 +202,12 @@ internal static class FhirNdjsonReader
 
     private static Outcome MedicationAdministration(MedicationAdministration administration, int record, ReadContext context)
     {
+        if (administration.Status is Hl7.Fhir.Model.MedicationAdministration.MedicationAdministrationStatusCodes.EnteredInError
+            or Hl7.Fhir.Model.MedicationAdministration.MedicationAdministrationStatusCodes.NotDone)
+        {
+            return NotEvidence("MedicationAdministration", administration.Status.Value);
+        }
+
         var (start, end) = administration.Effective switch
         {
             FhirDateTime dateTime => (dateTime.Value, dateTime.Value),
@@ -255,6 +285,12 @@ internal static class FhirNdjsonReader
 
     private static Outcome Condition(Condition condition, int record, ReadContext context)
     {
+        // A refuted diagnosis was ruled out; its clinical status (often still "active") does not make it one.
+        if (condition.VerificationStatus?.Coding.FirstOrDefault(c => c.Code is "refuted" or "entered-in-error") is { } withdrawn)
+        {
+            return Outcome.Ignored(ErrorCodes.RecordNotRelevant, $"Condition with verificationStatus {withdrawn.Code}");
+        }
+
         var when = condition.Onset switch
         {
             FhirDateTime dateTime => dateTime.Value,
@@ -268,6 +304,11 @@ internal static class FhirNdjsonReader
 
     private static Outcome Procedure(Procedure procedure, int record, ReadContext context)
     {
+        if (procedure.Status is EventStatus.EnteredInError or EventStatus.NotDone)
+        {
+            return NotEvidence("Procedure", procedure.Status.Value);
+        }
+
         var (when, end) = procedure.Performed switch
         {
             FhirDateTime dateTime => (dateTime.Value, null),
@@ -320,6 +361,13 @@ internal static class FhirNdjsonReader
             Source = context.Source(record),
         });
     }
+
+    /// <summary>
+    /// A record whose status says the event never happened or was withdrawn: ignored, and grouped in the report by
+    /// resource and status as FHIR writes it (<c>Procedure with status not-done</c>).
+    /// </summary>
+    private static Outcome NotEvidence(string resource, Enum status) =>
+        Outcome.Ignored(ErrorCodes.RecordNotRelevant, $"{resource} with status {Hl7.Fhir.Utility.EnumUtility.GetLiteral(status)}");
 
     /// <summary>The patient id a reference names: <c>Patient/abc</c> or <c>urn:uuid:abc</c>.</summary>
     private static string? PatientOf(ResourceReference? reference)

@@ -1,0 +1,94 @@
+using ServerlessScreening.Ingestion;
+
+namespace ServerlessScreening.Tests.Ingestion;
+
+/// <summary>FHIR R4 bulk-data NDJSON, one resource per line: what each resource becomes, and how a record that cannot be used is reported.</summary>
+public sealed class FhirNdjsonTests
+{
+    private const string Subject = "\"subject\":{\"reference\":\"Patient/p1\"}";
+
+    private static Task<(IngestionOutcome Outcome, CsvIngestion Sink)> RunAsync(params string[] resources) =>
+        CsvIngestion.RunAsync(string.Join("\n", resources) + "\n");
+
+    private static string Observation(string status = "final", string value = "\"valueQuantity\":{\"value\":13.5,\"unit\":\"g/dL\"}", string? referenceRange = null, string loinc = "718-7") =>
+        $$"""{"resourceType":"Observation","id":"o1","status":"{{status}}","code":{"coding":[{"system":"http://loinc.org","code":"{{loinc}}"}]},{{Subject}},"effectiveDateTime":"2025-03-01",{{value}}{{(referenceRange is null ? string.Empty : ",\"referenceRange\":[" + referenceRange + "]")}}}""";
+
+    private static string MedicationRequest(string status) =>
+        $$"""{"resourceType":"MedicationRequest","id":"m1","status":"{{status}}","intent":"order","medicationCodeableConcept":{"text":"prednisone"},{{Subject}},"authoredOn":"2025-03-01"}""";
+
+    private static string MedicationStatement(string status) =>
+        $$"""{"resourceType":"MedicationStatement","id":"s1","status":"{{status}}","medicationCodeableConcept":{"text":"prednisone"},{{Subject}},"effectiveDateTime":"2025-03-01"}""";
+
+    private static string MedicationAdministration(string status) =>
+        $$"""{"resourceType":"MedicationAdministration","id":"a1","status":"{{status}}","medicationCodeableConcept":{"text":"prednisone"},{{Subject}},"effectiveDateTime":"2025-03-01"}""";
+
+    private static string Condition(string verificationStatus) =>
+        $$"""{"resourceType":"Condition","id":"c1","verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"{{verificationStatus}}"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"55464009","display":"Systemic lupus erythematosus"}]},{{Subject}},"onsetDateTime":"2025-03-01"}""";
+
+    private static string Procedure(string status) =>
+        $$"""{"resourceType":"Procedure","id":"r1","status":"{{status}}","code":{"text":"Biopsy of kidney"},{{Subject}},"performedDateTime":"2025-03-01"}""";
+
+    private static string Patient(string birthDate, string gender = "female") =>
+        $$"""{"resourceType":"Patient","id":"p1","gender":"{{gender}}","birthDate":"{{birthDate}}"}""";
+
+    public static TheoryData<string, string> RecordsThatDidNotHappen() => new()
+    {
+        { Observation("entered-in-error"), "Observation with status entered-in-error" },
+        { Observation("cancelled"), "Observation with status cancelled" },
+        { MedicationRequest("entered-in-error"), "MedicationRequest with status entered-in-error" },
+        { MedicationRequest("cancelled"), "MedicationRequest with status cancelled" },
+        { MedicationRequest("draft"), "MedicationRequest with status draft" },
+        { MedicationStatement("entered-in-error"), "MedicationStatement with status entered-in-error" },
+        { MedicationStatement("not-taken"), "MedicationStatement with status not-taken" },
+        { MedicationAdministration("entered-in-error"), "MedicationAdministration with status entered-in-error" },
+        { MedicationAdministration("not-done"), "MedicationAdministration with status not-done" },
+        { Condition("refuted"), "Condition with verificationStatus refuted" },
+        { Condition("entered-in-error"), "Condition with verificationStatus entered-in-error" },
+        { Procedure("entered-in-error"), "Procedure with status entered-in-error" },
+        { Procedure("not-done"), "Procedure with status not-done" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RecordsThatDidNotHappen))]
+    public async Task A_record_whose_status_says_it_never_happened_or_was_withdrawn_is_ignored_with_the_resource_and_status(string resource, string reason)
+    {
+        var (outcome, sink) = await RunAsync(resource);
+
+        Assert.Empty(sink.Shards);
+        var ignored = Assert.Single(outcome.Report.Ignored);
+        Assert.Equal((ErrorCodes.RecordNotRelevant, reason, 1, 1), (ignored.Code, ignored.What, ignored.Count, ignored.FirstLine));
+        Assert.Equal((1, 0, 1, 0), (outcome.Report.RowsRead, outcome.Report.RowsUsed, outcome.Report.RowsIgnored, outcome.Report.RowsRejected));
+    }
+
+    public static TheoryData<string> RecordsThatHappened() =>
+    [
+        Observation("final"),
+        Observation("preliminary"),
+        Observation("amended"),
+        Observation("corrected"),
+        MedicationRequest("active"),
+        MedicationRequest("stopped"),
+        MedicationRequest("completed"),
+        MedicationRequest("on-hold"),
+        MedicationStatement("active"),
+        MedicationStatement("stopped"),
+        MedicationStatement("completed"),
+        MedicationAdministration("completed"),
+        MedicationAdministration("stopped"),
+        Condition("confirmed"),
+        Condition("provisional"),
+        Condition("unconfirmed"),
+        Procedure("completed"),
+        Procedure("in-progress"),
+    ];
+
+    [Theory]
+    [MemberData(nameof(RecordsThatHappened))]
+    public async Task Every_other_status_is_evidence_as_before(string resource)
+    {
+        var (outcome, sink) = await RunAsync(resource);
+
+        Assert.Equal((1, 1), (outcome.Report.RowsRead, outcome.Report.RowsUsed));
+        Assert.Single(sink.Shards);
+    }
+}
