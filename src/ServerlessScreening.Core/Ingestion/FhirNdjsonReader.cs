@@ -148,10 +148,16 @@ internal static class FhirNdjsonReader
             return Outcome.Rejected(value.ErrorCode!, "Observation.value[x]", value.Message!);
         }
 
+        // The range is handed to the normaliser as a site writes it in a CSV (low-high, >low, <high), so it is converted
+        // to the canonical unit with the value; a range with one bound keeps that bound.
         var range = observation.ReferenceRange.FirstOrDefault();
-        var referenceText = range?.Low?.Value is { } low && range.High?.Value is { } high
-            ? $"{low.ToString(CultureInfo.InvariantCulture)}-{high.ToString(CultureInfo.InvariantCulture)}"
-            : range?.High?.Value is { } onlyHigh ? "<" + onlyHigh.ToString(CultureInfo.InvariantCulture) : null;
+        var referenceText = (range?.Low?.Value, range?.High?.Value) switch
+        {
+            ({ } low, { } high) => $"{low.ToString(CultureInfo.InvariantCulture)}-{high.ToString(CultureInfo.InvariantCulture)}",
+            ({ } low, null) => ">" + low.ToString(CultureInfo.InvariantCulture),
+            (null, { } high) => "<" + high.ToString(CultureInfo.InvariantCulture),
+            _ => null,
+        };
         var identity = new LabIdentity(date.Value, coding?.Code, Systems.IsLoinc(coding?.System) ? "LOINC" : coding?.System, name, context.Source(record), observation.Interpretation.FirstOrDefault()?.Coding.FirstOrDefault()?.Code);
         var lab = normalizer.Normalize(test, value.Value!, rawValue!, rawUnit, referenceText, identity, out var unitProblem);
         if (unitProblem is not null)

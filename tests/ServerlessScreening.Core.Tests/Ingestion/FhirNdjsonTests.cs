@@ -91,4 +91,18 @@ public sealed class FhirNdjsonTests
         Assert.Equal((1, 1), (outcome.Report.RowsRead, outcome.Report.RowsUsed));
         Assert.Single(sink.Shards);
     }
+
+    [Theory]
+    [InlineData("""{"low":{"value":12,"unit":"g/dL"},"high":{"value":16,"unit":"g/dL"}}""", 120.0, 160.0)]
+    [InlineData("""{"low":{"value":12,"unit":"g/dL"}}""", 120.0, null)]
+    [InlineData("""{"high":{"value":16,"unit":"g/dL"}}""", null, 160.0)]
+    [InlineData("""{"text":"see report"}""", null, null)]
+    public async Task A_reference_range_keeps_whichever_bounds_it_has_in_the_canonical_unit(string range, double? low, double? high)
+    {
+        var (_, sink) = await RunAsync(Observation(referenceRange: range));
+
+        var lab = Assert.Single(sink.Labs);
+        Assert.Equal(("hemoglobin", "g/L", 135m), (lab.TestId, lab.Unit, lab.Value.Number));
+        Assert.Equal(((decimal?)low, (decimal?)high), (lab.ReferenceLow, lab.ReferenceHigh));
+    }
 }
