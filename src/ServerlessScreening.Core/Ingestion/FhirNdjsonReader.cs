@@ -134,15 +134,7 @@ internal static class FhirNdjsonReader
             return Outcome.Rejected(date.ErrorCode!, "Observation.effective[x]", $"effective[x]: {date.Message}");
         }
 
-        var (rawValue, rawUnit) = observation.Value switch
-        {
-            Quantity quantity => (quantity.Value?.ToString(CultureInfo.InvariantCulture) is { } number ? (quantity.Comparator is { } comparator ? ComparatorText(comparator) + number : number) : null, quantity.Unit ?? quantity.Code),
-            CodeableConcept concept => (concept.Text ?? concept.Coding.FirstOrDefault()?.Display ?? concept.Coding.FirstOrDefault()?.Code, null),
-            FhirString text => (text.Value, null),
-            FhirBoolean boolean => (boolean.Value == true ? "positive" : "negative", null),
-            _ => (null, null),
-        };
-        var value = context.Values.LabValue(rawValue);
+        var (value, rawValue, rawUnit) = ObservationValue(observation.Value, context.Values);
         if (!value.IsOk)
         {
             return Outcome.Rejected(value.ErrorCode!, "Observation.value[x]", value.Message!);
@@ -167,6 +159,77 @@ internal static class FhirNdjsonReader
 
         return Outcome.Fact(patientId, lab);
     }
+
+    /// <summary>The result of an Observation: its value, the text it was read from (kept as the raw value) and its unit.</summary>
+    private static (Parsed<LabValue> Value, string? Raw, string? Unit) ObservationValue(DataType? value, ValueReader values)
+    {
+        if (value is CodeableConcept concept)
+        {
+            var (coded, raw) = CodedValue(concept, values);
+            return (coded, raw, null);
+        }
+
+        var (rawValue, rawUnit) = value switch
+        {
+            Quantity quantity => (quantity.Value?.ToString(CultureInfo.InvariantCulture) is { } number ? (quantity.Comparator is { } comparator ? ComparatorText(comparator) + number : number) : null, quantity.Unit ?? quantity.Code),
+            FhirString text => (text.Value, null),
+            FhirBoolean boolean => (boolean.Value == true ? "positive" : "negative", null),
+            _ => (null, null),
+        };
+        return (values.LabValue(rawValue), rawValue, rawUnit);
+    }
+
+    /// <summary>
+    /// A coded result (valueCodeableConcept) is qualitative: a code that names a positive or negative result decides it,
+    /// otherwise its text or display is read as a qualitative word. Neither its codes nor its text are ever read as a
+    /// number: a concept id such as 260385009 identifies a result, it does not measure one, and a number belongs in
+    /// valueQuantity. Returns the value and the text it was read from.
+    /// </summary>
+    private static (Parsed<LabValue> Value, string? Raw) CodedValue(CodeableConcept concept, ValueReader values)
+    {
+        foreach (var coding in concept.Coding)
+        {
+            if (QualitativeCode(coding.System, coding.Code) is { } known)
+            {
+                var raw = concept.Text ?? coding.Display ?? Describe(coding);
+                return (Parsed<LabValue>.Ok(LabValue.Of(known, raw)), raw);
+            }
+        }
+
+        var text = concept.Text ?? concept.Coding.Select(c => c.Display).FirstOrDefault(d => !string.IsNullOrWhiteSpace(d));
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            var read = values.LabValue(text);
+            return read is { IsOk: true, Value.Kind: LabValueKind.Qualitative }
+                ? (read, text)
+                : (Parsed<LabValue>.Error(ErrorCodes.InvalidLabValue, $"valueCodeableConcept '{ValueReader.Clip(text)}' is not a qualitative result (positive/negative, detected/not detected); a numeric result belongs in valueQuantity"), text);
+        }
+
+        var codes = concept.Coding.Where(c => !string.IsNullOrWhiteSpace(c.Code)).Select(Describe).ToList();
+        return codes.Count == 0
+            ? (Parsed<LabValue>.Error(ErrorCodes.MissingValue, "valueCodeableConcept has neither text nor a code"), null)
+            : (Parsed<LabValue>.Error(
+                ErrorCodes.InvalidLabValue,
+                $"valueCodeableConcept code {string.Join(", ", codes)} has no text or display and is not a known result code (SNOMED CT 10828004 Positive, 260385009 Negative, 260373001 Detected, 260415000 Not detected); export the result's display or text with the code"), null);
+    }
+
+    /// <summary>
+    /// The qualitative result a code names, or null. Kept to the codes exports send without text: the SNOMED CT
+    /// qualifier values 10828004 |Positive|, 260385009 |Negative|, 260373001 |Detected| and 260415000 |Not detected|,
+    /// and the HL7 v3 ObservationInterpretation codes POS, NEG, DET and ND of the same meanings.
+    /// </summary>
+    private static Qualitative? QualitativeCode(string? system, string? code) => (Systems.Name(system), code) switch
+    {
+        ("SNOMED-CT", "10828004" or "260373001") => Qualitative.Positive,
+        ("SNOMED-CT", "260385009" or "260415000") => Qualitative.Negative,
+        (_, "POS" or "DET") when Systems.IsObservationInterpretation(system) => Qualitative.Positive,
+        (_, "NEG" or "ND") when Systems.IsObservationInterpretation(system) => Qualitative.Negative,
+        _ => null,
+    };
+
+    /// <summary>A coding as a site data manager finds it in the export: system name and code.</summary>
+    private static string Describe(Coding coding) =>
+        coding.System is null ? ValueReader.Clip(coding.Code ?? string.Empty) : $"{Systems.Name(coding.System)} {ValueReader.Clip(coding.Code ?? string.Empty)}";
 
     private static Outcome MedicationRequest(MedicationRequest request, int record, ReadContext context)
     {
@@ -458,6 +521,9 @@ internal static class FhirNdjsonReader
 internal static class Systems
 {
     public static bool IsLoinc(string? system) => system is not null && system.Contains("loinc", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>HL7 v3 ObservationInterpretation, at its current and its earlier FHIR address.</summary>
+    public static bool IsObservationInterpretation(string? system) => system is not null && system.Contains("ObservationInterpretation", StringComparison.OrdinalIgnoreCase);
 
     public static string? Name(string? system) => system switch
     {

@@ -1,3 +1,4 @@
+using ServerlessScreening.Facts;
 using ServerlessScreening.Ingestion;
 
 namespace ServerlessScreening.Tests.Ingestion;
@@ -104,5 +105,52 @@ public sealed class FhirNdjsonTests
         var lab = Assert.Single(sink.Labs);
         Assert.Equal(("hemoglobin", "g/L", 135m), (lab.TestId, lab.Unit, lab.Value.Number));
         Assert.Equal(((decimal?)low, (decimal?)high), (lab.ReferenceLow, lab.ReferenceHigh));
+    }
+
+    [Theory]
+    [InlineData("http://snomed.info/sct", "10828004", Qualitative.Positive)]
+    [InlineData("http://snomed.info/sct", "260385009", Qualitative.Negative)]
+    [InlineData("http://snomed.info/sct", "260373001", Qualitative.Positive)]
+    [InlineData("http://snomed.info/sct", "260415000", Qualitative.Negative)]
+    [InlineData("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "POS", Qualitative.Positive)]
+    [InlineData("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "NEG", Qualitative.Negative)]
+    [InlineData("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "DET", Qualitative.Positive)]
+    [InlineData("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "ND", Qualitative.Negative)]
+    public async Task A_coded_result_without_text_is_read_by_its_code_as_qualitative(string system, string code, Qualitative expected)
+    {
+        var (outcome, sink) = await RunAsync(Observation(loinc: "5195-3", value: "\"valueCodeableConcept\":" + $$"""{"coding":[{"system":"{{system}}","code":"{{code}}"}]}"""));
+
+        var lab = Assert.Single(sink.Labs);
+        Assert.Equal(("hbsag", LabValueKind.Qualitative, expected), (lab.TestId, lab.Value.Kind, lab.Value.Result));
+        Assert.Null(lab.Value.Number);
+        Assert.Empty(outcome.Report.Rejections);
+    }
+
+    [Theory]
+    [InlineData("""{"text":"Not detected"}""", Qualitative.Negative)]
+    [InlineData("""{"coding":[{"system":"http://snomed.info/sct","code":"10828004","display":"Positive"}]}""", Qualitative.Positive)]
+    [InlineData("""{"coding":[{"system":"http://example.org/lab","code":"R1","display":"Reactive"}]}""", Qualitative.Positive)]
+    public async Task A_coded_result_with_text_or_display_is_read_from_it(string concept, Qualitative expected)
+    {
+        var (_, sink) = await RunAsync(Observation(loinc: "5195-3", value: "\"valueCodeableConcept\":" + concept));
+
+        Assert.Equal(expected, Assert.Single(sink.Labs).Value.Result);
+    }
+
+    [Theory]
+    [InlineData("""{"coding":[{"system":"http://snomed.info/sct","code":"419984006"}]}""", ErrorCodes.InvalidLabValue, "419984006")]
+    [InlineData("""{"coding":[{"system":"http://example.org/lab","code":"12"}]}""", ErrorCodes.InvalidLabValue, "12")]
+    [InlineData("""{"coding":[{"code":"5"}]}""", ErrorCodes.InvalidLabValue, "5")]
+    [InlineData("""{"text":"7.5"}""", ErrorCodes.InvalidLabValue, "7.5")]
+    [InlineData("""{"coding":[{"system":"http://snomed.info/sct"}]}""", ErrorCodes.MissingValue, "valueCodeableConcept")]
+    public async Task A_coded_result_is_never_read_as_a_number_and_one_that_cannot_be_read_is_rejected_with_its_code(string concept, string code, string named)
+    {
+        var (outcome, sink) = await RunAsync(Observation(), Observation(loinc: "5195-3", value: "\"valueCodeableConcept\":" + concept));
+
+        Assert.Single(sink.Labs);
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal((2, "Observation.value[x]", code), (rejection.Line, rejection.Column, rejection.Code));
+        Assert.Contains(named, rejection.Message, StringComparison.Ordinal);
+        Assert.Equal((2, 1, 1), (outcome.Report.RowsRead, outcome.Report.RowsUsed, outcome.Report.RowsRejected));
     }
 }
