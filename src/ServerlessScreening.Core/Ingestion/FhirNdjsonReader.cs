@@ -85,20 +85,40 @@ internal static class FhirNdjsonReader
             AdministrativeGender.Male => Sex.Male,
             _ => (Sex?)null,
         };
+        // A birth date that cannot be used loses only itself: the Patient's sex is still used and the report lists the
+        // field. FHIR allows a year or a year and month, but age needs the day, and a day is never invented.
         DateOnly? birth = null;
+        (string Code, string Message)? birthDateProblem = null;
         if (patient.BirthDate is { } text)
         {
             var parsed = context.Dates.ReadDate(text);
-            if (!parsed.IsOk)
+            if (parsed.IsOk)
             {
-                return Outcome.Rejected(parsed.ErrorCode!, "Patient.birthDate", $"birthDate: {parsed.Message}");
+                birth = parsed.Value;
             }
-
-            birth = parsed.Value;
+            else
+            {
+                birthDateProblem = (parsed.ErrorCode!, IsPartialDate(text)
+                    ? $"birthDate '{text}' gives only the {(text.Length == 4 ? "year" : "year and month")}; age needs the full date (yyyy-MM-dd), so the patient is kept without a birth date"
+                    : $"birthDate: {parsed.Message}; the patient is kept without a birth date");
+            }
         }
 
-        return Outcome.Fact(patient.Id, new Demographics { Sex = sex, BirthDate = birth, Source = context.Source(record) });
+        var demographics = new Demographics { Sex = sex, BirthDate = birth, Source = context.Source(record) };
+        return birthDateProblem is { } problem
+            ? Outcome.FactWithRejectedField(patient.Id, demographics, problem.Code, "Patient.birthDate", problem.Message)
+            : Outcome.Fact(patient.Id, demographics);
     }
+
+    /// <summary>A FHIR partial date: a year (<c>1990</c>) or a year and month (<c>1990-04</c>).</summary>
+    private static bool IsPartialDate(string text) => text.Length switch
+    {
+        4 => IsDigits(text.AsSpan()),
+        7 => text[4] == '-' && IsDigits(text.AsSpan(0, 4)) && IsDigits(text.AsSpan(5, 2)),
+        _ => false,
+    };
+
+    private static bool IsDigits(ReadOnlySpan<char> text) => !text.ContainsAnyExceptInRange('0', '9');
 
     private static Outcome Observation(Observation observation, int record, ReadContext context, LabNormalizer normalizer, ReportBuilder report)
     {
@@ -466,10 +486,16 @@ internal static class FhirNdjsonReader
         _ => string.Empty,
     };
 
-    /// <summary>What one record became.</summary>
+    /// <summary>
+    /// What one record became: a fact, a record ignored or a record rejected. <see cref="Code"/>, <see cref="Column"/>
+    /// and <see cref="What"/> say why a record was rejected or ignored; on a fact they name a field of it that was
+    /// rejected while the rest of the record was used.
+    /// </summary>
     private readonly record struct Outcome(string? PatientId, object? FactValue, string? Code, string? Column, string? What, bool IsRejection, string? Warning)
     {
         public static Outcome Fact(string patientId, object fact, string? unresolvedDrug = null) => new(patientId, fact, null, null, null, false, unresolvedDrug);
+
+        public static Outcome FactWithRejectedField(string patientId, object fact, string code, string column, string message) => new(patientId, fact, code, column, message, false, null);
 
         public static Outcome Ignored(string code, string what) => new(null, null, code, null, what, false, null);
 
@@ -513,6 +539,10 @@ internal static class FhirNdjsonReader
             }
 
             report.Used();
+            if (Code is not null)
+            {
+                report.RejectField(new Rejection(record, Column, Code, What!));
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 namespace ServerlessScreening.Ingestion;
 
-/// <summary>A row (or the whole file, with line 0) that could not be used, and why, in words a site data manager can act on.</summary>
+/// <summary>A row, a field of a row, or the whole file (line 0) that could not be used, and why, in words a site data manager can act on.</summary>
 public sealed record Rejection(int Line, string? Column, string Code, string Message);
 
 /// <summary>Rows that were read correctly but are not used (or used with a caveat), grouped by what they have in common.</summary>
@@ -59,9 +59,13 @@ public sealed record IngestionReport
 
     public int BlankLines { get; init; }
 
+    /// <summary>
+    /// Rows rejected, fields rejected from rows that were otherwise used, and problems with the file as a whole (line 0),
+    /// each with its line, column and reason. <see cref="RowsRejected"/> counts only the rows.
+    /// </summary>
     public IReadOnlyList<Rejection> Rejections { get; init; } = [];
 
-    /// <summary>True when more rows were rejected than are listed; <see cref="RejectionsByCode"/> still counts them all.</summary>
+    /// <summary>True when there are more rejections than are listed; <see cref="RejectionsByCode"/> still counts them all.</summary>
     public bool RejectionsTruncated { get; init; }
 
     public IReadOnlyDictionary<string, int> RejectionsByCode { get; init; } = new SortedDictionary<string, int>(StringComparer.Ordinal);

@@ -43,6 +43,16 @@ public sealed class ReportBuilder
         RecordRejection(rejection);
     }
 
+    /// <summary>
+    /// A field that could not be used in a row whose other fields were: listed with its line and column and counted by
+    /// code like a rejected row, so the site can correct it, while the row itself is counted once, as used.
+    /// </summary>
+    public void RejectField(Rejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(rejection);
+        RecordRejection(rejection);
+    }
+
     /// <summary>A problem with the file as a whole (line 0) or a stop part-way; not a row.</summary>
     public void FileProblem(Rejection rejection)
     {

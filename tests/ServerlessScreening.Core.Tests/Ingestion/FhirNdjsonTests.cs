@@ -153,4 +153,33 @@ public sealed class FhirNdjsonTests
         Assert.Contains(named, rejection.Message, StringComparison.Ordinal);
         Assert.Equal((2, 1, 1), (outcome.Report.RowsRead, outcome.Report.RowsUsed, outcome.Report.RowsRejected));
     }
+
+    [Theory]
+    [InlineData("1990-04")]
+    [InlineData("1990")]
+    public async Task A_partial_birth_date_is_rejected_as_a_field_and_the_rest_of_the_patient_is_kept(string birthDate)
+    {
+        var other = """{"resourceType":"Patient","id":"p0","gender":"male","birthDate":"1980-01-02"}""";
+
+        var (outcome, sink) = await RunAsync(other, Patient(birthDate));
+
+        var patient = Assert.Single(sink.Demographics, d => d.Source.Line == 2);
+        Assert.Equal(Sex.Female, patient.Sex);
+        Assert.Null(patient.BirthDate);
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal((2, "Patient.birthDate", ErrorCodes.InvalidDate), (rejection.Line, rejection.Column, rejection.Code));
+        Assert.Contains(birthDate, rejection.Message, StringComparison.Ordinal);
+        var report = outcome.Report;
+        Assert.Equal((2, 2, 0, 0), (report.RowsRead, report.RowsUsed, report.RowsIgnored, report.RowsRejected));
+        Assert.Equal(1, report.RejectionsByCode[ErrorCodes.InvalidDate]);
+    }
+
+    [Fact]
+    public async Task A_full_birth_date_is_kept()
+    {
+        var (outcome, sink) = await RunAsync(Patient("1990-04-17"));
+
+        Assert.Equal(new DateOnly(1990, 4, 17), Assert.Single(sink.Demographics).BirthDate);
+        Assert.Empty(outcome.Report.Rejections);
+    }
 }
