@@ -28,8 +28,9 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
                 return catalog.FindByLoinc(mapped) ?? catalog.FindById(mapped);
             }
 
+            // "LN" is LOINC's code in HL7 v2 (table 0396), as v2-derived exports name it.
             var system = codeSystem is null ? string.Empty : Text.Keys.CachedName(codeSystem);
-            if ((system.Length == 0 || system.Contains("loinc", StringComparison.Ordinal)) && catalog.FindByLoinc(code) is { } byLoinc)
+            if ((system.Length == 0 || system == "ln" || system.Contains("loinc", StringComparison.Ordinal)) && catalog.FindByLoinc(code) is { } byLoinc)
             {
                 return byLoinc;
             }

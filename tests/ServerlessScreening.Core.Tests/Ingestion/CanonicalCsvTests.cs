@@ -130,6 +130,19 @@ public sealed class CanonicalCsvTests
     }
 
     [Theory]
+    [InlineData("LOINC")]
+    [InlineData("http://loinc.org")]
+    [InlineData("LN")]
+    [InlineData("ln")]
+    public async Task A_test_code_is_read_as_LOINC_under_each_name_of_the_code_system(string codeSystem)
+    {
+        var (outcome, sink) = await CsvIngestion.RunAsync($"patient_id,collected_at,test_code,code_system,value,unit\nP1,2025-03-01,2160-0,{codeSystem},1.1,mg/dL\n");
+
+        Assert.Equal("serum-creatinine", Assert.Single(sink.Labs).TestId);
+        Assert.Empty(outcome.Report.Ignored);
+    }
+
+    [Theory]
     [InlineData("<5", "<", 5)]
     [InlineData(">= 1000", ">=", 1000)]
     [InlineData("＜0.1", "<", 0.1)]
