@@ -409,9 +409,9 @@ internal static class FhirNdjsonReader
 
     private static Outcome Immunization(Immunization immunization, int record, ReadContext context)
     {
-        if (immunization.Status == Hl7.Fhir.Model.Immunization.ImmunizationStatusCodes.NotDone)
+        if (immunization.Status is Hl7.Fhir.Model.Immunization.ImmunizationStatusCodes.NotDone or Hl7.Fhir.Model.Immunization.ImmunizationStatusCodes.EnteredInError)
         {
-            return Outcome.Ignored(ErrorCodes.RecordNotRelevant, "Immunization not done");
+            return Outcome.Ignored(ErrorCodes.RecordNotRelevant, $"Immunization with status {(immunization.Status == Hl7.Fhir.Model.Immunization.ImmunizationStatusCodes.NotDone ? "not-done" : "entered-in-error")}");
         }
 
         var when = (immunization.Occurrence as FhirDateTime)?.Value ?? immunization.Recorded;

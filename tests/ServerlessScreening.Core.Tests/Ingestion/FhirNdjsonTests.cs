@@ -29,6 +29,9 @@ public sealed class FhirNdjsonTests
     private static string Procedure(string status) =>
         $$"""{"resourceType":"Procedure","id":"r1","status":"{{status}}","code":{"text":"Biopsy of kidney"},{{Subject}},"performedDateTime":"2025-03-01"}""";
 
+    private static string Immunization(string status) =>
+        $$"""{"resourceType":"Immunization","id":"i1","status":"{{status}}","vaccineCode":{"coding":[{"system":"http://hl7.org/fhir/sid/cvx","code":"03","display":"MMR"}]},"patient":{"reference":"Patient/p1"},"occurrenceDateTime":"2025-03-01"}""";
+
     private static string Patient(string birthDate, string gender = "female") =>
         $$"""{"resourceType":"Patient","id":"p1","gender":"{{gender}}","birthDate":"{{birthDate}}"}""";
 
@@ -47,6 +50,8 @@ public sealed class FhirNdjsonTests
         { Condition("entered-in-error"), "Condition with verificationStatus entered-in-error" },
         { Procedure("entered-in-error"), "Procedure with status entered-in-error" },
         { Procedure("not-done"), "Procedure with status not-done" },
+        { Immunization("not-done"), "Immunization with status not-done" },
+        { Immunization("entered-in-error"), "Immunization with status entered-in-error" },
     };
 
     [Theory]
