@@ -119,6 +119,42 @@ public sealed class PipelineTests(AzuriteFixture azurite)
         Assert.Equal(CriterionStatus.Pass, (await site.VerdictAsync("P1"))!.Criteria.Single(c => c.Id == "INC02").Status);
     }
 
+    // Labs and medications columns in one header: ambiguous until a manifest names the kind.
+    private const string LabsWithDrugColumns = "patient_id,collected_at,test_code,value,unit,drug_name,start_date\nP1,2025-05-20,2890-2,1.42,g/g,,\nP2,2025-05-20,2890-2,1.6,g/g,,\nP3,2025-05-10,2890-2,0.4,g/g,,\n";
+
+    [Theory]
+    [InlineData("export/labs.csv.manifest.json")]
+    [InlineData("export/manifest.json")]
+    public async Task A_manifest_naming_the_kind_of_a_quarantined_file_gives_the_same_outcome_as_before_it(string manifest)
+    {
+        const string Kind = "{ \"kind\": \"labs\" }";
+        var first = SiteScenario.Create(azurite, "kindfirst");
+        await first.UploadAndProcessAsync("patients.csv", Patients);
+        await first.UploadAndProcessAsync(manifest, Kind);
+        await first.UploadAndProcessAsync("export/labs.csv", LabsWithDrugColumns);
+        await first.DrainAsync();
+
+        var late = SiteScenario.Create(azurite, "kindlate");
+        await late.UploadAndProcessAsync("patients.csv", Patients);
+        await late.UploadAndProcessAsync("export/labs.csv", LabsWithDrugColumns);
+        var quarantined = await ReportAsync(late, "export/labs.csv");
+        Assert.Equal(ErrorCodes.FileAmbiguousKind, Assert.Single(quarantined.Rejections).Code);
+        await late.UploadAndProcessAsync(manifest, Kind);
+        await late.DrainAsync();
+
+        var expected = await ReportAsync(first, "export/labs.csv");
+        var actual = await ReportAsync(late, "export/labs.csv");
+        Assert.Equal(UploadStatus.Ingested, expected.Status);
+        Assert.Equal((expected.Status, expected.Kind, expected.RowsUsed), (actual.Status, actual.Kind, actual.RowsUsed));
+        Assert.Null(await late.Store.ReadTextAsync(StorageLayout.QuarantineContainer, $"{late.SiteId}/export/labs.csv", CancellationToken.None));
+        foreach (var patient in new[] { "P1", "P2", "P3" })
+        {
+            var want = (await first.VerdictTextAsync(patient))!.Replace(first.SiteId, "SITE", StringComparison.Ordinal);
+            var got = (await late.VerdictTextAsync(patient))!.Replace(late.SiteId, "SITE", StringComparison.Ordinal);
+            Assert.Equal(want, got);
+        }
+    }
+
     [Fact]
     public async Task A_file_that_cannot_be_read_is_quarantined_intact_with_its_report()
     {
@@ -132,6 +168,9 @@ public sealed class PipelineTests(AzuriteFixture azurite)
         Assert.Equal(ErrorCodes.FileUnknownKind, Assert.Single(report.Rejections).Code);
         Assert.DoesNotContain("Alice", System.Text.Json.JsonSerializer.Serialize(report), StringComparison.Ordinal);
     }
+
+    private static async Task<IngestionReport> ReportAsync(SiteScenario site, string path) =>
+        (await site.Store.ReadAsync<IngestionReport>(StorageLayout.ReportsContainer, StorageLayout.ReportBlob($"{site.SiteId}/{path}"), CancellationToken.None))!.Value;
 
     [Fact]
     public async Task Result_events_follow_the_schema_and_carry_an_id_derived_from_the_verdict_change()

@@ -96,6 +96,14 @@ public sealed class UploadProcessor(
         if (outcome.Quarantine)
         {
             await QuarantineAsync(upload, outcome.Report, cancellationToken);
+
+            // A manifest processed while the file was being read found no quarantined copy to rescue; it exists now,
+            // so whichever of the two runs last sees the other and the file is read again with the manifest.
+            if ((await settingsResolver.ResolveAsync(siteId, upload, cancellationToken)).Settings.Fingerprint() != fingerprint)
+            {
+                await ingestQueue.SendAsync(new IngestRequest(upload, "a manifest that changes how the file is read arrived while it was being read", traceParent), cancellationToken);
+            }
+
             if (previous is not null)
             {
                 await store.UpdateAsync(StorageLayout.StateContainer, StorageLayout.CatalogBlob(siteId), () => new SiteCatalog { SiteId = siteId }, c => c.Without(upload), cancellationToken);
@@ -185,6 +193,15 @@ public sealed class UploadProcessor(
         {
             if (catalog?.Find(target) is not { } entry)
             {
+                // A file that could not be read may become readable now (a manifest naming its kind, encoding or date
+                // format); read it again from the upload, which quarantine copies and leaves in place, so the outcome
+                // is the one a manifest arriving first would have given.
+                if (await store.ExistsAsync(StorageLayout.QuarantineContainer, target, cancellationToken))
+                {
+                    reingest++;
+                    await ingestQueue.SendAsync(new IngestRequest(target, $"manifest {manifest} may make the quarantined file readable", traceParent), cancellationToken);
+                }
+
                 continue;
             }
 

@@ -131,6 +131,9 @@ public sealed class ScreeningStore(BlobServiceClient blobs)
         throw new InvalidOperationException($"{container}/{name} kept changing under {MaxSwapAttempts} attempts to update it.");
     }
 
+    public async Task<bool> ExistsAsync(string container, string name, CancellationToken cancellationToken) =>
+        (await Blob(container, name).ExistsAsync(cancellationToken)).Value;
+
     public async Task<bool> DeleteIfExistsAsync(string container, string name, CancellationToken cancellationToken) =>
         (await Blob(container, name).DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
 
