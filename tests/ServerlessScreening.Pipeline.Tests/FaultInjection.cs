@@ -88,3 +88,34 @@ internal sealed class FaultInjection(double rate, int seed) : HttpPipelinePolicy
         }
     }
 }
+
+/// <summary>
+/// Once armed, fails the first request that <paramref name="matches"/> selects, as a host stopped just before sending
+/// it would. The exception is not an I/O or HTTP failure, so the SDK does not retry it: the request never happens.
+/// </summary>
+internal sealed class FailFirstMatch(Func<HttpMessage, bool> matches) : HttpPipelinePolicy
+{
+    private int _armed;
+
+    public void Arm() => Volatile.Write(ref _armed, 1);
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        FailIfFirst(message);
+        ProcessNext(message, pipeline);
+    }
+
+    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        FailIfFirst(message);
+        return ProcessNextAsync(message, pipeline);
+    }
+
+    private void FailIfFirst(HttpMessage message)
+    {
+        if (Volatile.Read(ref _armed) == 1 && matches(message) && Interlocked.Exchange(ref _armed, 0) == 1)
+        {
+            throw new InvalidOperationException("injected: the host stopped before sending this request");
+        }
+    }
+}

@@ -8,7 +8,9 @@ using Microsoft.Extensions.Time.Testing;
 using ServerlessScreening.Pipeline.Evaluation;
 using ServerlessScreening.Pipeline.Queueing;
 using ServerlessScreening.Pipeline.Results;
+using ServerlessScreening.Ingestion;
 using ServerlessScreening.Pipeline.Storage;
+using ServerlessScreening.Verdicts;
 
 namespace ServerlessScreening.Pipeline.Tests;
 
@@ -124,6 +126,32 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
         await concurrent.DrainAsync();
 
         AssertSameVerdicts(ordered, concurrent);
+    }
+
+    [Fact]
+    public async Task Fault_reupload_stopped_before_its_report_is_completed_by_the_retry_with_its_new_patients()
+    {
+        var stop = new FailFirstMatch(m => m.Request.Method == RequestMethod.Put && m.Request.Uri.Path.EndsWith("/labs.csv.report.json", StringComparison.Ordinal));
+        var services = azurite.Pipeline(configure: s => s.AddSingleton<HttpPipelinePolicy>(stop));
+        var site = new SiteScenario(services, $"reupload-{Guid.NewGuid():N}"[..30]);
+        await site.UploadAndProcessAsync("patients.csv", "patient_id,sex,birth_date,screening_date\nP1,F,1990-04-12,2025-06-01\nP2,M,2010-02-01,2025-06-01\n");
+        await site.UploadAndProcessAsync("labs.csv", LabsA);
+        await site.DrainAsync();
+
+        // The new version is committed in the catalog, then the host stops before its report is written.
+        stop.Arm();
+        await site.UploadAsync("labs.csv", LabsB);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => site.ProcessAsync("labs.csv"));
+
+        // The trigger's retry must finish the new version, not take the old report for it.
+        await site.ProcessAsync("labs.csv");
+        await site.DrainAsync();
+
+        var report = (await site.Store.ReadAsync<IngestionReport>(StorageLayout.ReportsContainer, StorageLayout.ReportBlob($"{site.SiteId}/labs.csv"), CancellationToken.None))!.Value;
+        Assert.Equal(["P1", "P3"], report.Patients);
+        var p3 = await site.VerdictAsync("P3");
+        Assert.NotNull(p3);
+        Assert.Equal(CriterionStatus.Fail, p3.Criteria.Single(c => c.Id == "INC04").Status); // UPCR 0.4 g/g, only in the new version
     }
 
     /// <summary>Fails the first write to the verdict history container, as a host stopped just before it would.</summary>

@@ -77,10 +77,14 @@ public sealed class UploadProcessor(
         var shardKey = Hash($"{upload}\n{properties.ETag}\n{fingerprint}")[..24];
         var catalog = await store.ReadAsync<SiteCatalog>(StorageLayout.StateContainer, StorageLayout.CatalogBlob(siteId), cancellationToken);
         var previous = catalog?.Value.Find(upload);
-        var previousReport = previous is null ? null : (await store.ReadAsync<IngestionReport>(StorageLayout.ReportsContainer, StorageLayout.ReportBlob(upload), cancellationToken))?.Value;
-        if (previous?.ShardKey == shardKey && previousReport is not null)
+        var storedReport = previous is null ? null : await store.ReadAsync<IngestionReport>(StorageLayout.ReportsContainer, StorageLayout.ReportBlob(upload), cancellationToken);
+        var previousReport = storedReport?.Value;
+        var previousReportShardKey = storedReport?.Metadata.TryGetValue(ReportShardKeyMetadata, out var key) == true ? key : null;
+        if (previousReport is not null && previous?.ShardKey == shardKey && previousReportShardKey == shardKey)
         {
-            // A duplicate delivery of an upload already committed: make sure its patients were queued, change nothing else.
+            // A duplicate delivery of an upload already committed and reported: make sure its patients were queued,
+            // change nothing else. The report must be the one of this very version: an ingestion stopped between its
+            // commit and its report leaves the previous version's report, and its retry must finish the job.
             Log.AlreadyIngested(logger, upload);
             await RequestAsync(siteId, previousReport.Patients, traceParent, cancellationToken);
             return;
@@ -128,7 +132,7 @@ public sealed class UploadProcessor(
             coverageChanged |= await ApplyCoverageAsync(siteId, upload, recheck, cancellationToken);
         }
 
-        await store.WriteAsync(StorageLayout.ReportsContainer, StorageLayout.ReportBlob(upload), outcome.Report, cancellationToken);
+        await store.WriteAsync(StorageLayout.ReportsContainer, StorageLayout.ReportBlob(upload), outcome.Report, cancellationToken, ReportMetadata(shardKey));
         await store.DeleteIfExistsAsync(StorageLayout.QuarantineContainer, upload, cancellationToken);
         Log.Ingested(logger, upload, outcome.Report.Kind, outcome.Report.RowsRead, outcome.Report.RowsUsed, outcome.Report.RowsIgnored, outcome.Report.RowsRejected, outcome.Patients.Count);
         Activity.Current?.SetTag("screening.upload.kind", outcome.Report.Kind);
@@ -147,9 +151,13 @@ public sealed class UploadProcessor(
         }
 
         await RequestAsync(siteId, touched, traceParent, cancellationToken);
-        if (previous is not null && previous.ShardKey != shardKey)
+
+        // The previous report's patients hold shards under the key it was written for; after an ingestion stopped
+        // before its report, that is not the key of the entry it found, so both are cleared.
+        var superseded = new[] { previous?.ShardKey, previousReportShardKey }.OfType<string>().Where(k => k != shardKey).Distinct(StringComparer.Ordinal);
+        foreach (var oldShardKey in superseded)
         {
-            await DeleteShardsAsync(siteId, previous.ShardKey, previousReport?.Patients ?? [], cancellationToken);
+            await DeleteShardsAsync(siteId, oldShardKey, previousReport?.Patients ?? [], cancellationToken);
         }
     }
 
@@ -330,6 +338,11 @@ public sealed class UploadProcessor(
         Rejections = [new Rejection(0, null, code, message)],
         RejectionsByCode = new SortedDictionary<string, int>(StringComparer.Ordinal) { [code] = 1 },
     };
+
+    /// <summary>Report metadata naming the shard key of the ingestion it reports, so a report can be matched to its catalog entry.</summary>
+    private const string ReportShardKeyMetadata = "shardkey";
+
+    private static Dictionary<string, string> ReportMetadata(string shardKey) => new(StringComparer.OrdinalIgnoreCase) { [ReportShardKeyMetadata] = shardKey };
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
