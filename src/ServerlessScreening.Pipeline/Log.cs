@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Upload {Upload} no longer exists; nothing to ingest")]
     public static partial void UploadGone(ILogger logger, string upload);
 
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Dropped the reading of {Upload}: the upload was replaced while it was read, and its newer version is ingested by its own trigger")]
+    public static partial void Superseded(ILogger logger, string upload);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Evaluated {PatientKey} at {Site}: {Outcome} ({Changed})")]
     public static partial void Evaluated(ILogger logger, string patientKey, string site, string outcome, string changed);
 

@@ -119,3 +119,46 @@ internal sealed class FailFirstMatch(Func<HttpMessage, bool> matches) : HttpPipe
         }
     }
 }
+
+/// <summary>
+/// Once armed, holds the first request that <paramref name="matches"/> selects until <see cref="Release"/>, so a test
+/// can let other work overtake it (a slow or paused instance of a function).
+/// </summary>
+internal sealed class HoldFirstMatch(Func<HttpMessage, bool> matches) : HttpPipelinePolicy
+{
+    private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _armed;
+
+    /// <summary>Completes when the held request has arrived.</summary>
+    public Task Reached => _reached.Task;
+
+    public void Arm() => Volatile.Write(ref _armed, 1);
+
+    public void Release() => _released.TrySetResult();
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        if (IsFirst(message))
+        {
+            _reached.TrySetResult();
+            _released.Task.GetAwaiter().GetResult();
+        }
+
+        ProcessNext(message, pipeline);
+    }
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        if (IsFirst(message))
+        {
+            _reached.TrySetResult();
+            await _released.Task;
+        }
+
+        await ProcessNextAsync(message, pipeline);
+    }
+
+    private bool IsFirst(HttpMessage message) =>
+        Volatile.Read(ref _armed) == 1 && matches(message) && Interlocked.Exchange(ref _armed, 0) == 1;
+}

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -152,6 +154,37 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
         var p3 = await site.VerdictAsync("P3");
         Assert.NotNull(p3);
         Assert.Equal(CriterionStatus.Fail, p3.Criteria.Single(c => c.Id == "INC04").Status); // UPCR 0.4 g/g, only in the new version
+    }
+
+    [Fact]
+    public async Task Fault_an_older_read_of_a_reupload_committing_last_does_not_replace_the_newer_version()
+    {
+        var hold = new HoldFirstMatch(m => m.Request.Method == RequestMethod.Put
+            && m.Request.Uri.Path.Contains("/" + StorageLayout.StateContainer + "/", StringComparison.Ordinal)
+            && m.Request.Uri.Path.EndsWith("/catalog.json", StringComparison.Ordinal));
+        var services = azurite.Pipeline(configure: s => s.AddSingleton<HttpPipelinePolicy>(hold));
+        var site = new SiteScenario(services, $"overtaken-{Guid.NewGuid():N}"[..30]);
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        await site.DrainAsync();
+
+        // A reads the first version and is paused just before committing it.
+        await site.UploadAsync("labs.csv", LabsA);
+        hold.Arm();
+        var older = site.ProcessAsync("labs.csv");
+        await hold.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Meanwhile the site replaces the file and B ingests the new version to the end.
+        await site.UploadAndProcessAsync("labs.csv", LabsB);
+        hold.Release();
+        await older;
+        await site.DrainAsync();
+
+        var catalog = (await site.Store.ReadAsync<SiteCatalog>(StorageLayout.StateContainer, StorageLayout.CatalogBlob(site.SiteId), CancellationToken.None))!.Value;
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(LabsB))), catalog.Find($"{site.SiteId}/labs.csv")!.Sha256);
+        var p3 = (await site.VerdictAsync("P3"))!;
+        var inc04 = p3.Criteria.Single(c => c.Id == "INC04");
+        Assert.Equal(CriterionStatus.Fail, inc04.Status); // UPCR 0.4 g/g, only in the newer version
+        Assert.Equal("2025-05-10", Assert.Single(inc04.Evidence).Date);
     }
 
     /// <summary>Fails the first write to the verdict history container, as a host stopped just before it would.</summary>

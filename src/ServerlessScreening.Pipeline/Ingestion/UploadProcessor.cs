@@ -117,8 +117,22 @@ public sealed class UploadProcessor(
             return;
         }
 
+        // Commit only while the upload is still the version that was read: an ingestion of an older version that was
+        // overtaken must not replace the entry of the newer one. The newer version's own trigger ingests it; the shards
+        // written here stay unreferenced, and evaluation reads only shard keys the catalog names.
         var entry = Entry(upload, outcome, shardKey, fingerprint, resolved);
-        await store.UpdateAsync(StorageLayout.StateContainer, StorageLayout.CatalogBlob(siteId), () => new SiteCatalog { SiteId = siteId }, c => c.With(entry), cancellationToken);
+        var committed = await store.UpdateWhileAsync(
+            StorageLayout.StateContainer,
+            StorageLayout.CatalogBlob(siteId),
+            () => new SiteCatalog { SiteId = siteId },
+            c => c.With(entry),
+            async token => await store.ETagAsync(StorageLayout.UploadsContainer, upload, token) == properties.ETag,
+            cancellationToken);
+        if (committed is null)
+        {
+            Log.Superseded(logger, upload);
+            return;
+        }
 
         // A manifest may have arrived while the file was being read; its own processing saw no catalog entry yet.
         var recheck = await settingsResolver.ResolveAsync(siteId, upload, cancellationToken);

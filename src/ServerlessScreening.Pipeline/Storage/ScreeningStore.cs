@@ -107,13 +107,29 @@ public sealed class ScreeningStore(BlobServiceClient blobs)
 
     /// <summary>Applies <paramref name="change"/> to a shared document with optimistic concurrency, retrying on conflict.</summary>
     public async Task<T> UpdateAsync<T>(string container, string name, Func<T> create, Func<T, T> change, CancellationToken cancellationToken)
+        where T : class =>
+        (await UpdateWhileAsync(container, name, create, change, static _ => Task.FromResult(true), cancellationToken))!;
+
+    /// <summary>
+    /// As <see cref="UpdateAsync{T}"/>, but gives up (returns null) as soon as <paramref name="stillValid"/> is false.
+    /// It is checked on every attempt after the document is read and before the conditional write, so a write that
+    /// succeeds was valid when nothing had yet changed the document since: anything that invalidated it and then
+    /// changed the document makes that write fail and the next check see it.
+    /// </summary>
+    public async Task<T?> UpdateWhileAsync<T>(string container, string name, Func<T> create, Func<T, T> change, Func<CancellationToken, Task<bool>> stillValid, CancellationToken cancellationToken)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(stillValid);
         for (var attempt = 0; attempt < MaxSwapAttempts; attempt++)
         {
             var current = await ReadAsync<T>(container, name, cancellationToken);
+            if (!await stillValid(cancellationToken))
+            {
+                return null;
+            }
+
             var updated = change(current?.Value ?? create());
             if (current is not null && ContractJson.Serialize(updated) == ContractJson.Serialize(current.Value))
             {
@@ -129,6 +145,19 @@ public sealed class ScreeningStore(BlobServiceClient blobs)
         }
 
         throw new InvalidOperationException($"{container}/{name} kept changing under {MaxSwapAttempts} attempts to update it.");
+    }
+
+    /// <summary>The blob's current ETag, or null when it does not exist.</summary>
+    public async Task<ETag?> ETagAsync(string container, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await Blob(container, name).GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
     }
 
     public async Task<bool> ExistsAsync(string container, string name, CancellationToken cancellationToken) =>
