@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Verdict of {PatientKey} at {Site} changed concurrently; evaluating again (attempt {Attempt})")]
     public static partial void VerdictRace(ILogger logger, string patientKey, string site, int attempt);
 
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "No committed upload names {PatientKey} at {Site} any more; its verdict was withdrawn and stays in the history")]
+    public static partial void Withdrawn(ILogger logger, string patientKey, string site);
+
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Published result event {EventId} for {PatientKey} via {Transport}")]
     public static partial void Published(ILogger logger, string eventId, string patientKey, string transport);
 }

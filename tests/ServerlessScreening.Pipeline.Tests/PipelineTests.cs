@@ -156,6 +156,57 @@ public sealed class PipelineTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_patient_no_upload_names_any_more_has_no_current_verdict_and_keeps_its_history()
+    {
+        var site = SiteScenario.Create(azurite, "withdrawn");
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        await site.UploadAndProcessAsync("labs.csv", Labs);
+        await site.DrainAsync();
+        var first = (await site.VerdictAsync("P2"))!;
+
+        await site.UploadAndProcessAsync("patients.csv", Without("P2", Patients));
+        await site.UploadAndProcessAsync("labs.csv", Without("P2", Labs));
+        await site.DrainAsync();
+
+        Assert.Null(await site.VerdictTextAsync("P2"));
+        var history = await site.Store.ListAsync(StorageLayout.VerdictHistoryContainer, StorageLayout.VerdictHistoryPrefix(site.SiteId, "P2"), CancellationToken.None);
+        var kept = (await site.Store.ReadAsync<Verdict>(StorageLayout.VerdictHistoryContainer, Assert.Single(history), CancellationToken.None))!.Value;
+        Assert.Equal(ContractJson.ContentDigest(first), ContractJson.ContentDigest(kept));
+        Assert.NotNull(await site.VerdictTextAsync("P1"));
+        Assert.Single(await site.EventsAsync(), e => e["data"]!["patientId"]!.ToString() == "P2");
+
+        // Named again: a new version after the withdrawn one, announced as a change from it.
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        await site.UploadAndProcessAsync("labs.csv", Labs);
+        await site.DrainAsync();
+
+        var back = (await site.VerdictAsync("P2"))!;
+        Assert.Equal(ContractJson.ContentDigest(first), ContractJson.ContentDigest(back));
+        history = await site.Store.ListAsync(StorageLayout.VerdictHistoryContainer, StorageLayout.VerdictHistoryPrefix(site.SiteId, "P2"), CancellationToken.None);
+        Assert.Equal([1, 2], history.Select(n => StorageLayout.VerdictHistoryVersion(n)!.Value).Order());
+        var events = (await site.EventsAsync()).Where(e => e["data"]!["patientId"]!.ToString() == "P2").Select(e => e["id"]!.ToString()).ToList();
+        Assert.Equal([Results.ResultEvent.IdOf(null, ContractJson.ContentDigest(first)), Results.ResultEvent.IdOf(ContractJson.ContentDigest(first), ContractJson.ContentDigest(back))], events);
+    }
+
+    [Fact]
+    public async Task A_patient_whose_only_upload_is_quarantined_on_its_re_upload_has_no_current_verdict()
+    {
+        var site = SiteScenario.Create(azurite, "withdrawn-q");
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        await site.UploadAndProcessAsync("labs.csv", Labs);
+        await site.UploadAndProcessAsync("p9.csv", "patient_id,collected_at,test_code,value,unit\nP9,2025-05-20,2890-2,1.42,g/g\n");
+        await site.DrainAsync();
+        Assert.NotNull(await site.VerdictTextAsync("P9"));
+
+        await site.UploadAndProcessAsync("p9.csv", "name,address\nAlice,1 Main St\n");
+        await site.DrainAsync();
+
+        Assert.Null(await site.VerdictTextAsync("P9"));
+        Assert.Equal(1, await site.HistoryCountAsync("P9"));
+        Assert.NotNull(await site.VerdictTextAsync("P1"));
+    }
+
+    [Fact]
     public async Task A_file_that_cannot_be_read_is_quarantined_intact_with_its_report()
     {
         var site = SiteScenario.Create(azurite, "quarantine");
@@ -190,4 +241,7 @@ public sealed class PipelineTests(AzuriteFixture azurite)
             Assert.Equal(Results.ResultEvent.IdOf(null, ContractJson.ContentDigest(verdict)), resultEvent["id"]!.ToString());
         }
     }
+
+    private static string Without(string patientId, string csv) =>
+        string.Concat(csv.Split('\n').Where(line => line.Length > 0 && !line.StartsWith(patientId + ",", StringComparison.Ordinal)).Select(line => line + "\n"));
 }

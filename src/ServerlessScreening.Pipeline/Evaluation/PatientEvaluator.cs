@@ -64,8 +64,15 @@ public sealed class PatientEvaluator(
             var record = await LoadAsync(item.SiteId, item.PatientId, cancellationToken);
             if (record is null)
             {
-                Log.NothingToEvaluate(logger, patientKey, item.SiteId);
-                return;
+                // No committed upload names the patient (any more): the verdict must be what it would be had those
+                // uploads never been processed, which is none at all.
+                if (await WithdrawAsync(item, patientKey, cancellationToken))
+                {
+                    return;
+                }
+
+                Log.VerdictRace(logger, patientKey, item.SiteId, attempt);
+                continue;
             }
 
             // The site profile's default screening date matters only to a patient whose data carries no screening date.
@@ -164,7 +171,7 @@ public sealed class PatientEvaluator(
             var stored = properties.Value.Metadata;
             current = properties.Value.ETag;
             previousDigest = stored.TryGetValue(DigestKey, out var existingDigest) ? existingDigest : null;
-            previousVersion = stored.TryGetValue(VersionKey, out var version) && int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
+            previousVersion = VersionOf(stored);
             unpublishedPrevious = !stored.TryGetValue(PublishedKey, out var published) || published != "true";
             digestBeforePrevious = stored.TryGetValue(PreviousKey, out var before) ? before : null;
             if (previousDigest == digest)
@@ -182,6 +189,10 @@ public sealed class PatientEvaluator(
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
+            // No current verdict: a new patient, or one whose verdict was withdrawn. The history continues after the
+            // withdrawn version, and the event names it as the previous verdict, so the versions keep sorting in order
+            // and a verdict that returns is not taken for a re-delivery of the patient's first event.
+            (previousVersion, previousDigest) = await LastHistoryVersionAsync(verdict.SiteId, verdict.PatientId, cancellationToken);
         }
 
         if (current is { } replaced && previousDigest is not null && unpublishedPrevious)
@@ -235,6 +246,75 @@ public sealed class PatientEvaluator(
         await PublishEventAsync(stored.Value, previousDigest, digest, name, item, patientKey, cancellationToken);
         return true;
     }
+
+    /// <summary>
+    /// Removes the current verdict of a patient whom no committed upload names; false when another evaluation changed
+    /// it meanwhile. The removed version stays in the history: it was written there before its event was published, and
+    /// a version whose evaluation stopped before publishing gets its history entry and event first, as when a new
+    /// verdict replaces it. No result event announces the removal: the event contract (OUTPUTS.md,
+    /// <c>schemas/result-event.schema.json</c>) requires an outcome, and a patient without a verdict has none.
+    /// </summary>
+    private async Task<bool> WithdrawAsync(PatientWorkItem item, string patientKey, CancellationToken cancellationToken)
+    {
+        var name = StorageLayout.VerdictBlob(item.SiteId, item.PatientId);
+        var blob = store.Blob(StorageLayout.VerdictsContainer, name);
+        Response<Azure.Storage.Blobs.Models.BlobProperties> properties;
+        try
+        {
+            properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            Log.NothingToEvaluate(logger, patientKey, item.SiteId);
+            return true;
+        }
+
+        var stored = properties.Value.Metadata;
+        var etag = properties.Value.ETag;
+        if (stored.TryGetValue(DigestKey, out var digest) && (!stored.TryGetValue(PublishedKey, out var published) || published != "true")
+            && !await CompleteStoppedAsync(name, etag, VersionOf(stored), digest, stored.TryGetValue(PreviousKey, out var before) ? before : null, item, patientKey, cancellationToken))
+        {
+            return false;
+        }
+
+        try
+        {
+            await blob.DeleteAsync(Azure.Storage.Blobs.Models.DeleteSnapshotsOption.None, new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // A concurrent delivery of the same work item removed it first.
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return false;
+        }
+
+        Log.Withdrawn(logger, patientKey, item.SiteId);
+        return true;
+    }
+
+    /// <summary>The version and content digest of the patient's latest history entry; (0, null) when there is none.</summary>
+    private async Task<(int Version, string? Digest)> LastHistoryVersionAsync(string siteId, string patientId, CancellationToken cancellationToken)
+    {
+        var names = await store.ListAsync(StorageLayout.VerdictHistoryContainer, StorageLayout.VerdictHistoryPrefix(siteId, patientId), cancellationToken);
+        var latest = names
+            .Select(n => (Name: n, Version: StorageLayout.VerdictHistoryVersion(n)))
+            .Where(v => v.Version is not null)
+            .OrderByDescending(v => v.Version)
+            .FirstOrDefault();
+        if (latest.Name is null)
+        {
+            return (0, null);
+        }
+
+        var entry = await store.ReadAsync<Verdict>(StorageLayout.VerdictHistoryContainer, latest.Name, cancellationToken);
+        return (latest.Version!.Value, entry is null ? null : ContractJson.ContentDigest(entry.Value));
+    }
+
+    private static int VersionOf(IDictionary<string, string> metadata) =>
+        metadata.TryGetValue(VersionKey, out var version) && int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
 
     /// <summary>Writes a version's history entry once: an existing entry of the same name is that same version.</summary>
     private async Task WriteHistoryAsync(Verdict verdict, BinaryData content, int version, string digest, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace ServerlessScreening.Pipeline.Storage;
@@ -123,7 +124,18 @@ public static class StorageLayout
 
     /// <summary>One blob per verdict version; names sort in version order and are the same on every retry.</summary>
     public static string VerdictHistoryBlob(string siteId, string patientId, int version, string digest) =>
-        FormattableString.Invariant($"{siteId}/{PatientKey(patientId)}/{version:D6}-{digest[..16]}.json");
+        FormattableString.Invariant($"{VerdictHistoryPrefix(siteId, patientId)}{version:D6}-{digest[..16]}.json");
+
+    public static string VerdictHistoryPrefix(string siteId, string patientId) => $"{siteId}/{PatientKey(patientId)}/";
+
+    /// <summary>The version a <see cref="VerdictHistoryBlob"/> name records; null for a name of another form.</summary>
+    public static int? VerdictHistoryVersion(string historyBlob)
+    {
+        ArgumentNullException.ThrowIfNull(historyBlob);
+        var file = historyBlob[(historyBlob.LastIndexOf('/') + 1)..];
+        var dash = file.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && int.TryParse(file.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;
+    }
 
     public static string ProfileBlob(string siteId) => $"sites/{siteId}/profile.json";
 }
