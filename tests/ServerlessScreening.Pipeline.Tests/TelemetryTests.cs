@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -62,6 +65,23 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         Assert.DoesNotContain("1.4242", log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_shard_part_that_disappears_while_read_is_reported_without_the_patient_id()
+    {
+        var disappearing = new DeleteFactsBeforeReading(azurite.Blobs);
+        var services = azurite.Pipeline(configure: s => s.AddSingleton<HttpPipelinePolicy>(disappearing));
+        var site = new SiteScenario(services, $"gone-{Guid.NewGuid():N}"[..30]);
+        await site.UploadAndProcessAsync("labs.csv", Labs);
+
+        disappearing.Armed = true;
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            services.GetRequiredService<Evaluation.PatientEvaluator>().LoadAsync(site.SiteId, "ZX-998877", CancellationToken.None));
+
+        // Hosts log the exception with its message and stack trace.
+        Assert.DoesNotContain("ZX-998877", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(services.GetRequiredService<Pseudonyms>().Of(site.SiteId, "ZX-998877"), error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("http://127.0.0.1:10000/devstoreaccount1/verdicts/site-1/ZX-998877.json?sv=1", "http://127.0.0.1:10000/devstoreaccount1/verdicts/…")]
     [InlineData("https://acct.blob.core.windows.net/facts/site-1/ZX-998877/abc/000000.json", "https://acct.blob.core.windows.net/facts/…")]
@@ -91,6 +111,30 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
                 var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
                 provider.Lines.Enqueue($"{formatter(state, exception)} | {values} | {exception}");
             }
+        }
+    }
+
+    /// <summary>Once armed, deletes a patient's shard part just before the pipeline reads it, as a concurrent re-ingestion could.</summary>
+    private sealed class DeleteFactsBeforeReading(BlobServiceClient blobs) : HttpPipelinePolicy
+    {
+        private const string FactsPath = "/" + Storage.StorageLayout.FactsContainer + "/";
+
+        public bool Armed { get; set; }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            var path = message.Request.Uri.Path;
+            var at = path.IndexOf(FactsPath, StringComparison.Ordinal);
+            if (Armed && message.Request.Method == RequestMethod.Get && at >= 0)
+            {
+                var name = Uri.UnescapeDataString(path[(at + FactsPath.Length)..]);
+                await blobs.GetBlobContainerClient(Storage.StorageLayout.FactsContainer).GetBlobClient(name).DeleteIfExistsAsync();
+            }
+
+            await ProcessNextAsync(message, pipeline);
         }
     }
 }

@@ -122,8 +122,9 @@ public sealed class PatientEvaluator(
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (i, token) =>
             {
+                // The part's blob name carries the patient id, and hosts log this message: name the patient by pseudonym.
                 var bytes = await store.ReadBytesAsync(StorageLayout.FactsContainer, parts[i].Name, token)
-                    ?? throw new InvalidOperationException($"A committed shard part disappeared while being read ({parts[i].Name}).");
+                    ?? throw new InvalidOperationException($"A committed shard part of {pseudonyms.Of(siteId, patientId)} at {siteId} disappeared while being read; the work item will be retried.");
                 var canonical = content[parts[i].ShardKey].Canonical;
                 shards[i] = (ShardJson.Deserialize(bytes), new InputRef(StorageLayout.QualifiedUpload(canonical.Upload), canonical.Sha256));
             });
