@@ -41,7 +41,11 @@ public sealed class ScreeningOptions : IValidatableObject
     [Required]
     public string PseudonymKey { get; set; } = string.Empty;
 
-    public DateOnly DefaultScreeningDateValue =>
+    /// <summary>
+    /// <see cref="DefaultScreeningDate"/> as a date. A method, not a property: DataAnnotations validation reads every
+    /// property, and this value exists only once validation has accepted the setting.
+    /// </summary>
+    public DateOnly ParsedDefaultScreeningDate() =>
         DateOnly.ParseExact(DefaultScreeningDate, "yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -96,5 +100,41 @@ public sealed class ResultsOptions : IValidatableObject
         {
             yield return new ValidationResult("Results:ServiceBusNamespace is required when Results:Transport is ServiceBus.", [nameof(ServiceBusNamespace)]);
         }
+
+        // Checked whatever the transport: the local host creates the result queue at start-up in either case.
+        if (!IsStorageQueueName(QueueName))
+        {
+            yield return new ValidationResult(
+                "Results:QueueName must be a valid Azure Storage queue name: 3 to 63 characters, lowercase letters, digits and single hyphens, starting and ending with a letter or digit.",
+                [nameof(QueueName)]);
+        }
+
+        if (Transport == ServiceBusTransport && !IsServiceBusEntityName(TopicName))
+        {
+            yield return new ValidationResult(
+                $"Results:TopicName must be a valid Service Bus topic name: 1 to {MaxServiceBusEntityName} characters, not starting or ending with '/', and without any of {string.Join(' ', ServiceBusRestrictedCharacters)}.",
+                [nameof(TopicName)]);
+        }
     }
+
+    /// <summary>
+    /// The Service Bus entity-name rules the SDK documents (<c>CreateTopicOptions.Name</c>): at most 260 characters, no
+    /// leading or trailing '/', none of '@', '?', '#', '*'. Sources disagree on anything stricter, so nothing more is
+    /// checked here; the namespace rejects the rest when the topic is created.
+    /// </summary>
+    private const int MaxServiceBusEntityName = 260;
+
+    private static readonly char[] ServiceBusRestrictedCharacters = ['@', '?', '#', '*'];
+
+    /// <summary>Azure Storage queue names: 3–63 characters, lowercase letters, digits and single hyphens, starting and ending with a letter or digit.</summary>
+    public static bool IsStorageQueueName(string? name) =>
+        name is { Length: >= 3 and <= 63 }
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+        && name[0] != '-' && name[^1] != '-'
+        && !name.Contains("--", StringComparison.Ordinal);
+
+    public static bool IsServiceBusEntityName(string? name) =>
+        name is { Length: >= 1 and <= MaxServiceBusEntityName }
+        && name[0] != '/' && name[^1] != '/'
+        && name.IndexOfAny(ServiceBusRestrictedCharacters) < 0;
 }

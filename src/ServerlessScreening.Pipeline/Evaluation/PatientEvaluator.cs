@@ -77,7 +77,7 @@ public sealed class PatientEvaluator(
 
             // The site profile's default screening date matters only to a patient whose data carries no screening date.
             var defaults = record.Demographics.Any(d => d.ScreeningDate is not null)
-                ? new ScreeningDefaults(options.Value.DefaultScreeningDateValue)
+                ? new ScreeningDefaults(options.Value.ParsedDefaultScreeningDate())
                 : await DefaultsAsync(item.SiteId, cancellationToken);
             var verdict = engine.Evaluate(record, defaults);
             if (await StoreAsync(verdict, item, patientKey, cancellationToken))
@@ -144,7 +144,7 @@ public sealed class PatientEvaluator(
     {
         var (profile, _) = await settings.ProfileAsync(siteId, cancellationToken);
         var siteDefaults = profile?.DefaultScreeningDate is { } date ? new Dictionary<string, DateOnly> { [siteId] = date } : null;
-        return new ScreeningDefaults(options.Value.DefaultScreeningDateValue, siteDefaults);
+        return new ScreeningDefaults(options.Value.ParsedDefaultScreeningDate(), siteDefaults);
     }
 
     /// <summary>Writes the verdict if its content changed and publishes its event; false when another evaluation wrote first.</summary>
