@@ -7,7 +7,7 @@ using ServerlessScreening.Verdicts;
 
 namespace ServerlessScreening.Local;
 
-/// <summary>The `screening` commands. Exit codes: 0 the run completed (whatever the verdicts), 1 it could not run or did not complete, 2 bad arguments.</summary>
+/// <summary>The `screening` commands. Exit codes: 0 the run completed (whatever the verdicts), 1 it could not run or did not complete, 2 bad arguments (see Program.cs for parse errors).</summary>
 public static class Commands
 {
     public static Command Run()
@@ -20,7 +20,7 @@ public static class Commands
         var command = new Command("run", "Run the pipeline on a folder of uploads and write every verdict and report.") { input, output, screeningDate, profiles, verbose };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (!TryDate(parse.GetValue(screeningDate), out var date))
+            if (!TryDate(parse.GetValue(screeningDate), out var date) || !IsOutputFolder(parse.GetValue(output)!))
             {
                 return 2;
             }
@@ -44,6 +44,11 @@ public static class Commands
         var command = new Command("demo", "Run the pipeline on the sample site export in samples/demo and show the outcome of each patient.") { output };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(output) is { } chosen && !IsOutputFolder(chosen))
+            {
+                return 2;
+            }
+
             var repository = Repository.Root();
             var options = new RunOptions
             {
@@ -272,6 +277,21 @@ public static class Commands
 
     private static string Ids(Verdict verdict, CriterionStatus status) =>
         string.Join(" ", verdict.Criteria.Where(c => c.Status == status).Select(c => c.Id));
+
+    /// <summary>
+    /// Checked before the run starts: verdicts are written into --out only after the whole run, and a file in its place
+    /// would make the run fail there, after all the work.
+    /// </summary>
+    private static bool IsOutputFolder(DirectoryInfo output)
+    {
+        if (!File.Exists(output.FullName))
+        {
+            return true;
+        }
+
+        Console.Error.WriteLine($"screening: --out {output.FullName} is a file; it must be a folder or not exist yet.");
+        return false;
+    }
 
     private static bool TryDate(string? text, out DateOnly? date)
     {

@@ -8,4 +8,9 @@ root.Subcommands.Add(Commands.Host());
 root.Subcommands.Add(Commands.Reevaluate());
 root.Subcommands.Add(Commands.Replay());
 root.Subcommands.Add(Commands.SiteAccessCommand());
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+var exitCode = await parsed.InvokeAsync();
+
+// Invoking a parse with errors prints them and the usage; the exit code for bad arguments is 2 (README), where
+// System.CommandLine's default is 1.
+return parsed.Errors.Count > 0 ? 2 : exitCode;

@@ -73,8 +73,24 @@ public sealed class RunCommandTests : IDisposable
     {
         var (exitCode, _, stderr) = await ScreeningCommand.RunAsync("run", _work.FullName);
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(2, exitCode);
         Assert.Contains("--out", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_with_out_naming_an_existing_file_is_a_usage_error_before_anything_runs()
+    {
+        var input = Directory.CreateDirectory(Path.Combine(_work.FullName, "in"));
+        var output = Path.Combine(_work.FullName, "out.json");
+        await File.WriteAllTextAsync(output, "{}");
+
+        var (exitCode, _, stderr) = await ScreeningCommand.RunAsync("run", input.FullName, "--out", output);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--out", stderr, StringComparison.Ordinal);
+        Assert.Contains("is a file", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("IOException", stderr, StringComparison.Ordinal);
+        Assert.Equal("{}", await File.ReadAllTextAsync(output));
     }
 
     [Fact]
