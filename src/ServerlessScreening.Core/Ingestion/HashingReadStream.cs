@@ -7,7 +7,7 @@ namespace ServerlessScreening.Ingestion;
 /// upload is hashed in the same single pass that parses it. <see cref="FinishAsync"/> reads whatever the
 /// parser left unread, so the hash always covers the whole upload.
 /// </summary>
-public sealed class HashingReadStream : Stream
+public sealed class HashingReadStream : ForwardReadStream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -16,14 +16,6 @@ public sealed class HashingReadStream : Stream
     public HashingReadStream(Stream inner) => _inner = inner ?? throw new ArgumentNullException(nameof(inner));
 
     public long BytesRead { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -47,8 +39,6 @@ public sealed class HashingReadStream : Stream
         return _sha256;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         var read = _inner.Read(buffer);
@@ -56,25 +46,12 @@ public sealed class HashingReadStream : Stream
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await _inner.ReadAsync(buffer, cancellationToken);
         Append(buffer.Span[..read]);
         return read;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

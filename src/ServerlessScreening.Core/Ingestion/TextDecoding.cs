@@ -166,7 +166,7 @@ public static class TextDecoding
     /// <see cref="SniffBytes"/> bytes ahead and decides as <see cref="Detect"/> does: UTF-8 goes on passing through;
     /// GB18030 is transcoded to UTF-8 from that byte on, so the reader, opened for UTF-8, reads it right.
     /// </summary>
-    private sealed class LateDetectionStream(Stream inner) : Stream
+    private sealed class LateDetectionStream(Stream inner) : ForwardReadStream
     {
         private const int ChunkBytes = 16 * 1024;
 
@@ -184,22 +184,6 @@ public static class TextDecoding
 
         public string EncodingName => _gb18030 is null ? "utf-8" : "gb18030";
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
             // With sync set, every await inside completes before it returns, so the task is already complete.
@@ -216,21 +200,8 @@ public static class TextDecoding
             }
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadCoreAsync(buffer.AsMemory(offset, count), sync: false, cancellationToken).AsTask();
-
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             ReadCoreAsync(buffer, sync: false, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
@@ -360,26 +331,10 @@ public static class TextDecoding
     }
 
     /// <summary>Replays a buffered prefix, then continues with the rest of the inner stream.</summary>
-    private sealed class PrefixedStream(byte[] prefix, int offset, int count, Stream rest) : Stream
+    private sealed class PrefixedStream(byte[] prefix, int offset, int count, Stream rest) : ForwardReadStream
     {
         private int _offset = offset;
         private int _remaining = count;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -391,21 +346,8 @@ public static class TextDecoding
             return rest.Read(buffer);
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             _remaining > 0 ? ValueTask.FromResult(FromPrefix(buffer.Span)) : rest.ReadAsync(buffer, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
