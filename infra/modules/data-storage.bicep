@@ -63,8 +63,10 @@ var containerNames = [
 var queueNames = [
   'evaluate'
   'ingest-requests'
+  'site-reports'
   'evaluate-poison'
   'ingest-requests-poison'
+  'site-reports-poison'
   'screening-results'
   'webjobs-blobtrigger-poison'
 ]

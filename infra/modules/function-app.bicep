@@ -141,6 +141,10 @@ var appSettings = [
     value: '00:02:00'
   }
   {
+    name: 'Screening__SiteReportDelay'
+    value: '00:00:30'
+  }
+  {
     name: 'Screening__PseudonymKey'
     value: '@Microsoft.KeyVault(SecretUri=${pseudonymKeySecretUri})'
   }

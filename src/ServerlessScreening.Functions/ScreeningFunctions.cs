@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using ServerlessScreening.Pipeline.Evaluation;
 using ServerlessScreening.Pipeline.Ingestion;
 using ServerlessScreening.Pipeline.Queueing;
+using ServerlessScreening.Pipeline.Reports;
 using ServerlessScreening.Pipeline.Storage;
 
 namespace ServerlessScreening.Functions;
@@ -14,7 +15,7 @@ namespace ServerlessScreening.Functions;
 /// pipeline streams it. The path pattern's <c>{siteId}</c> binds greedily on nested folders, so the pipeline takes the
 /// site from the blob's own name.
 /// </summary>
-public sealed class ScreeningFunctions(UploadProcessor uploads, PatientEvaluator evaluator)
+public sealed class ScreeningFunctions(UploadProcessor uploads, PatientEvaluator evaluator, SiteReportBuilder siteReports)
 {
     // In Azure the app runs on the Flex Consumption plan, where blob triggers are sourced from Event Grid (see
     // infra/). Core Tools against Azurite has no Event Grid: build with -p:BlobTriggerSource=Polling for that.
@@ -44,4 +45,10 @@ public sealed class ScreeningFunctions(UploadProcessor uploads, PatientEvaluator
         [QueueTrigger(StorageLayout.EvaluateQueue, Connection = StorageLayout.ConnectionName)] string message,
         CancellationToken cancellationToken) =>
         evaluator.EvaluateAsync(PatientWorkItem.FromJson(message), cancellationToken);
+
+    [Function("site-report")]
+    public Task SiteReportAsync(
+        [QueueTrigger(StorageLayout.SiteReportQueue, Connection = StorageLayout.ConnectionName)] string message,
+        CancellationToken cancellationToken) =>
+        siteReports.RebuildAsync(SiteReportRequest.FromJson(message), cancellationToken);
 }

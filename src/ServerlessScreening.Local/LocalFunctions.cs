@@ -4,15 +4,16 @@ using Microsoft.Azure.WebJobs;
 using ServerlessScreening.Pipeline.Evaluation;
 using ServerlessScreening.Pipeline.Ingestion;
 using ServerlessScreening.Pipeline.Queueing;
+using ServerlessScreening.Pipeline.Reports;
 using ServerlessScreening.Pipeline.Storage;
 
 namespace ServerlessScreening.Local;
 
 /// <summary>
-/// The same three functions as the Functions app, declared with the WebJobs SDK's trigger attributes. Each is a
+/// The same four functions as the Functions app, declared with the WebJobs SDK's trigger attributes. Each is a
 /// trigger and one call into the pipeline; <see cref="WorkTracker"/> lets the `run` command see when work is in flight.
 /// </summary>
-public sealed class LocalFunctions(UploadProcessor uploads, PatientEvaluator evaluator, WorkTracker tracker)
+public sealed class LocalFunctions(UploadProcessor uploads, PatientEvaluator evaluator, SiteReportBuilder siteReports, WorkTracker tracker)
 {
     [FunctionName("ingest")]
     public async Task IngestAsync(
@@ -40,6 +41,15 @@ public sealed class LocalFunctions(UploadProcessor uploads, PatientEvaluator eva
     {
         using var _ = tracker.Begin();
         await evaluator.EvaluateAsync(PatientWorkItem.FromJson(message), cancellationToken);
+    }
+
+    [FunctionName("site-report")]
+    public async Task SiteReportAsync(
+        [QueueTrigger(StorageLayout.SiteReportQueue, Connection = StorageLayout.ConnectionName)] string message,
+        CancellationToken cancellationToken)
+    {
+        using var _ = tracker.Begin();
+        await siteReports.RebuildAsync(SiteReportRequest.FromJson(message), cancellationToken);
     }
 }
 

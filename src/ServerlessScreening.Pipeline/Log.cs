@@ -41,6 +41,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "No committed upload names {PatientKey} at {Site} any more; its verdict was withdrawn and stays in the history")]
     public static partial void Withdrawn(ILogger logger, string patientKey, string site);
 
+    [LoggerMessage(EventId = 250, Level = LogLevel.Information, Message = "Wrote the screening report of {Site}: {Verdicts} verdicts, {Uploads} upload reports, {NeedsReview} patients to review")]
+    public static partial void SiteReportWritten(ILogger logger, string site, int verdicts, int uploads, int needsReview);
+
+    [LoggerMessage(EventId = 251, Level = LogLevel.Information, Message = "Screening report of {Site} deferred: an evaluation of the site is still pending")]
+    public static partial void SiteReportDeferred(ILogger logger, string site);
+
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Published result event {EventId} for {PatientKey} via {Transport}")]
     public static partial void Published(ILogger logger, string eventId, string patientKey, string transport);
 }

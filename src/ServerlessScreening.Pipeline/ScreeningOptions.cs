@@ -37,6 +37,17 @@ public sealed class ScreeningOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:10", "00:05:00")]
     public TimeSpan PendingMarkerTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long after <see cref="EvaluationDelay"/> a site's screening report is rebuilt following an upload: by then the
+    /// evaluations the upload requested have usually run. A rebuild that still finds an evaluation pending waits this
+    /// long again.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan SiteReportDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The visibility delay of a site-report rebuild request: after the evaluation delay, then <see cref="SiteReportDelay"/>.</summary>
+    public TimeSpan SiteReportVisibilityDelay() => EvaluationDelay + SiteReportDelay;
+
     /// <summary>Key (base64, at least 32 bytes) for the keyed hash that pseudonymises patient ids in logs and telemetry.</summary>
     [Required]
     public string PseudonymKey { get; set; } = string.Empty;

@@ -11,6 +11,7 @@ using ServerlessScreening.Ingestion;
 using ServerlessScreening.Pipeline.Evaluation;
 using ServerlessScreening.Pipeline.Ingestion;
 using ServerlessScreening.Pipeline.Queueing;
+using ServerlessScreening.Pipeline.Reports;
 using ServerlessScreening.Pipeline.Results;
 using ServerlessScreening.Pipeline.Storage;
 using ServerlessScreening.Protocols;
@@ -56,10 +57,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageWorkQueues>();
         services.AddSingleton<IPatientQueue>(sp => sp.GetRequiredService<StorageWorkQueues>());
         services.AddSingleton<IIngestQueue>(sp => sp.GetRequiredService<StorageWorkQueues>());
+        services.AddSingleton<ISiteReportQueue>(sp => sp.GetRequiredService<StorageWorkQueues>());
         services.AddSingleton<EvaluationScheduler>();
         services.AddSingleton<UploadSettingsResolver>();
         services.AddSingleton<UploadProcessor>();
         services.AddSingleton<PatientEvaluator>();
+        services.AddSingleton<SiteReportBuilder>();
         services.AddSingleton<Pseudonyms>();
         services.AddSingleton<StorageInitializer>();
         services.AddSingleton<Operations>();
@@ -174,7 +177,7 @@ public sealed class StorageInitializer(BlobServiceClient blobs, QueueServiceClie
             await blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }
 
-        foreach (var queue in StorageLayout.Queues.Append(StorageLayout.EvaluateQueue + "-poison").Append(StorageLayout.IngestQueue + "-poison").Append(results.Value.QueueName))
+        foreach (var queue in StorageLayout.Queues.Concat(StorageLayout.Queues.Select(q => q + "-poison")).Append(results.Value.QueueName))
         {
             await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }

@@ -36,6 +36,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             ["Screening:ProtocolPath"] = Path.Combine(Repository, "protocols", "lupus-nephritis-ucmsc-il2.protocol.json"),
             ["Screening:DefaultScreeningDate"] = "2025-06-01",
             ["Screening:EvaluationDelay"] = "00:00:00",
+            ["Screening:SiteReportDelay"] = "00:00:00",
             ["Screening:PseudonymKey"] = Convert.ToBase64String(new byte[32]),
             // A result queue per pipeline, so a test sees its own events however many others have published.
             ["Results:QueueName"] = $"results-{Guid.NewGuid():N}",

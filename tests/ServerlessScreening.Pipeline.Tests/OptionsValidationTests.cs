@@ -46,6 +46,16 @@ public sealed class OptionsValidationTests
         Assert.Contains(error.Failures, f => f.Contains("Results:TopicName must be a valid Service Bus topic name", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("-00:00:01")]
+    [InlineData("00:10:01")]
+    public void A_site_report_delay_out_of_range_stops_the_host_with_a_message_naming_the_setting(string delay)
+    {
+        var error = StartUpError(new() { ["Screening:SiteReportDelay"] = delay });
+
+        Assert.Contains(error.Failures, f => f.Contains(nameof(ScreeningOptions.SiteReportDelay), StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_default_settings_start()
     {

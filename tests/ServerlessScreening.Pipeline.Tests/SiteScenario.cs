@@ -67,6 +67,34 @@ internal sealed class SiteScenario(ServiceProvider services, string siteId)
         }
     }
 
+    /// <summary>
+    /// Takes this site's site-report requests off the queue, as the queue trigger would receive them (the queue is
+    /// shared: other sites' requests are left for their own tests).
+    /// </summary>
+    public async Task<List<SiteReportRequest>> TakeSiteReportRequestsAsync()
+    {
+        var queue = services.GetRequiredService<QueueServiceClient>().GetQueueClient(StorageLayout.SiteReportQueue);
+        var taken = new List<SiteReportRequest>();
+        while (true)
+        {
+            var messages = (await queue.ReceiveMessagesAsync(32)).Value;
+            if (messages.Length == 0)
+            {
+                return taken;
+            }
+
+            foreach (var message in messages)
+            {
+                var request = SiteReportRequest.FromJson(message.Body.ToString());
+                if (request.SiteId == SiteId)
+                {
+                    taken.Add(request);
+                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                }
+            }
+        }
+    }
+
     public async Task<Verdict?> VerdictAsync(string patientId) =>
         (await Store.ReadAsync<Verdict>(StorageLayout.VerdictsContainer, StorageLayout.VerdictBlob(SiteId, patientId), CancellationToken.None))?.Value;
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using ServerlessScreening.Facts;
 using ServerlessScreening.Ingestion;
 using ServerlessScreening.Pipeline.Queueing;
+using ServerlessScreening.Pipeline.Reports;
 using ServerlessScreening.Pipeline.Storage;
 using ServerlessScreening.Protocols;
 
@@ -16,7 +17,8 @@ namespace ServerlessScreening.Pipeline.Ingestion;
 /// What the ingest functions call for one upload (a name inside the uploads container). Data files are parsed into
 /// patient shards, committed in the site catalog, reported, and their patients queued for evaluation; manifests
 /// update the coverage or the reading of the files they describe. Every step is idempotent: processing the same
-/// upload again, in any order relative to its manifests, ends in the same catalog, shards and report.
+/// upload again, in any order relative to its manifests, ends in the same catalog, shards and report. Once an upload
+/// is processed and its patients' evaluations requested, one rebuild of the site's screening report is requested.
 /// </summary>
 public sealed class UploadProcessor(
     ScreeningStore store,
@@ -24,6 +26,7 @@ public sealed class UploadProcessor(
     UploadIngestor ingestor,
     EvaluationScheduler scheduler,
     IIngestQueue ingestQueue,
+    SiteReportBuilder siteReports,
     ScreeningEngine engine,
     ILogger<UploadProcessor> logger)
 {
@@ -46,10 +49,14 @@ public sealed class UploadProcessor(
         if (StorageLayout.IsManifest(upload))
         {
             await ProcessManifestAsync(siteId, upload, traceParent, cancellationToken);
-            return;
+        }
+        else
+        {
+            await IngestAsync(siteId, upload, traceParent, cancellationToken);
         }
 
-        await IngestAsync(siteId, upload, traceParent, cancellationToken);
+        // After the evaluations this upload requested: the rebuild waits for them (and for those of the rest of a burst).
+        await siteReports.RequestAsync(siteId, traceParent, cancellationToken);
     }
 
     private async Task IngestAsync(string siteId, string upload, string? traceParent, CancellationToken cancellationToken)

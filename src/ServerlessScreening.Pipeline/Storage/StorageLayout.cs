@@ -26,12 +26,15 @@ public static class StorageLayout
     /// <summary>Uploads to read again (a manifest changed how to read them, or an operator replays them).</summary>
     public const string IngestQueue = "ingest-requests";
 
+    /// <summary>Sites whose screening report is to be rebuilt once their pending evaluations are done.</summary>
+    public const string SiteReportQueue = "site-reports";
+
     public const string UploadTriggerPath = UploadsContainer + "/{siteId}/{name}";
 
     public static readonly IReadOnlyList<string> Containers =
         [UploadsContainer, FactsContainer, StateContainer, ReportsContainer, VerdictsContainer, VerdictHistoryContainer, QuarantineContainer, ConfigContainer];
 
-    public static readonly IReadOnlyList<string> Queues = [EvaluateQueue, IngestQueue];
+    public static readonly IReadOnlyList<string> Queues = [EvaluateQueue, IngestQueue, SiteReportQueue];
 
     /// <summary>
     /// A patient id as one blob-name segment: ids made of letters, digits, '.', '_' and '-' stay as they are (so the
@@ -119,6 +122,17 @@ public static class StorageLayout
     public static string PendingBlob(string siteId, string patientId) => PendingPrefix(siteId) + PatientKey(patientId);
 
     public static string ReportBlob(string uploadName) => uploadName + ".report.json";
+
+    /// <summary>Whether a name in the reports container is an upload's ingestion report (and not a site's screening report).</summary>
+    public static bool IsUploadReport(string reportName) => reportName.EndsWith(".report.json", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The site's screening report (OUTPUTS.md, "Reports") beside its ingestion reports, so the site reads it as it
+    /// reads them. No upload's report can take the name: those end in <c>.report.json</c>.
+    /// </summary>
+    public static string SiteReportBlob(string siteId) => $"{siteId}/screening-report.json";
+
+    public static string SiteReportMarkdownBlob(string siteId) => $"{siteId}/screening-report.md";
 
     public static string VerdictBlob(string siteId, string patientId) => $"{siteId}/{PatientKey(patientId)}.json";
 
