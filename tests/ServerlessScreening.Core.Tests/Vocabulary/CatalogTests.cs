@@ -73,6 +73,23 @@ public sealed class CatalogTests
     }
 
     [Theory]
+    [InlineData(null, "J01CA04", "ATC", "amoxicillin", "anti-infective")]
+    [InlineData(null, "J01DD04", "ATC", "ceftriaxone", "anti-infective")]
+    [InlineData(null, "J02AC02", "ATC", "itraconazole", "antifungal-onychomycosis")]
+    [InlineData(null, "D01BA02", "ATC", "terbinafine", "antifungal-onychomycosis")]
+    [InlineData(null, "J04AB02", "ATC", "rifampicin", "anti-infective")]
+    [InlineData(null, "J05AR03", "ATC", "emtricitabine-tenofovir-disoproxil", "anti-infective")]
+    [InlineData("头孢曲松钠", "J01DD04", "ATC", "ceftriaxone", "anti-infective")]
+    public void Anti_infectives_resolve_by_their_atc_code(string? name, string code, string system, string ingredient, string drugClass)
+    {
+        var match = DrugCatalog.Default.Resolve(code, system, name);
+
+        Assert.NotNull(match);
+        Assert.Equal(ingredient, match.Ingredient.Id);
+        Assert.Contains(drugClass, match.Classes);
+    }
+
+    [Theory]
     [InlineData("Ibuprofen 200 MG Oral Tablet")]
     [InlineData("Acetaminophen 325 MG")]
     public void Unrelated_drugs_do_not_resolve(string name) => Assert.Null(DrugCatalog.Default.Resolve(null, null, name));
