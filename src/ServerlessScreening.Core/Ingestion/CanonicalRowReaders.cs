@@ -295,7 +295,8 @@ public sealed class MedicationRowReader(ReadContext context) : IRowReader
         }
 
         var system = row["code_system"] ?? row.ImpliedCodeSystem("drug_code");
-        var match = MedicationResolver.Resolve(context, code, system, name);
+        // Classified, not only resolved: an ATC code no ingredient lists still gives the class its code proves.
+        var match = MedicationResolver.Classify(context, code, system, name);
         if (match is null)
         {
             report.Warn(ErrorCodes.DrugNotRecognised, ValueReader.Clip(name ?? code!), row.Line);
@@ -304,7 +305,7 @@ public sealed class MedicationRowReader(ReadContext context) : IRowReader
         sink.Add(patientId, new MedicationRecord
         {
             DrugName = name ?? code!,
-            Ingredient = match?.Ingredient.Id,
+            Ingredient = match?.Ingredient?.Id,
             Classes = match?.Classes ?? [],
             Code = code,
             CodeSystem = system,

@@ -230,4 +230,24 @@ public static class MedicationResolver
 
         return context.Drugs.Resolve(code, codeSystem, name);
     }
+
+    /// <summary>
+    /// As <see cref="Resolve"/>, and an ATC code that no ingredient lists is still classified by the catalogue's ATC
+    /// class rules (<see cref="DrugCatalog.Classify"/>): the record then has classes and no ingredient.
+    /// </summary>
+    public static DrugClassification? Classify(ReadContext context, string? code, string? codeSystem, string? name)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (code is not null && context.Settings.Profile.LocalDrugCodes.TryGetValue(code, out var mapped))
+        {
+            if (context.Drugs.FindIngredient(mapped) is { } ingredient)
+            {
+                return new DrugClassification(ingredient, context.Drugs.ClassesOf(ingredient), "site code " + code);
+            }
+
+            return context.Drugs.Classify(mapped, null, name);
+        }
+
+        return context.Drugs.Classify(code, codeSystem, name);
+    }
 }

@@ -36,6 +36,13 @@ public sealed record IngredientDefinition
 public sealed record DrugMatch(IngredientDefinition Ingredient, IReadOnlyList<string> Classes, string MatchedBy);
 
 /// <summary>
+/// What the catalogue makes of a medication: the ingredient when one matched, the classes the protocols select on, and
+/// by what. <see cref="Ingredient"/> is null when only an ATC class rule recognised the code (J01DB04 falls under J01,
+/// antibacterials): the code proves the class, and the ingredient is not in the catalogue, so it is not guessed.
+/// </summary>
+public sealed record DrugClassification(IngredientDefinition? Ingredient, IReadOnlyList<string> Classes, string MatchedBy);
+
+/// <summary>
 /// Ingredients and the drug classes the protocols need, loaded from <c>drugs.json</c>. Resolution prefers a code
 /// (ATC current or historical, RxNorm ingredient or clinical drug, CVX) over a name; names match generic or brand
 /// names in English or Chinese, exactly or, failing that, as the longest whole name inside a product description
@@ -50,6 +57,7 @@ public sealed partial class DrugCatalog
     private readonly FrozenDictionary<string, IngredientDefinition> _byName;
     private readonly (string Key, IngredientDefinition Ingredient)[] _namesLongestFirst;
     private readonly FrozenDictionary<string, IReadOnlyList<string>> _classes;
+    private readonly IReadOnlyList<AtcClassRule> _atcClassRules;
 
     // Exports repeat the same product descriptions; the search inside a description runs once per distinct text.
     private const int DescriptionCacheLimit = 100_000;
@@ -59,6 +67,7 @@ public sealed partial class DrugCatalog
     {
         ClassDefinitions = file.Classes;
         Ingredients = file.Ingredients;
+        _atcClassRules = file.AtcClassRules;
         _byId = file.Ingredients.ToFrozenDictionary(i => i.Id, StringComparer.Ordinal);
         _byAtc = file.Ingredients
             .SelectMany(i => i.Atc.Select(a => (a.Code, Ingredient: i)))
@@ -121,6 +130,54 @@ public sealed partial class DrugCatalog
         }
 
         return string.IsNullOrWhiteSpace(name) ? null : ResolveName(name);
+    }
+
+    /// <summary>
+    /// Classifies a medication for the protocols: as <see cref="Resolve"/> does, and, for an ATC code that no ingredient
+    /// lists, by the class rules whose prefix it falls under. The code is preferred over the name, so a name resolves
+    /// the ingredient only when that ingredient has every class the code proves; a name that contradicts its code
+    /// (an immunosuppressant named beside an antibacterial's code) lends nothing, and the record keeps the code's
+    /// classes alone. Null when neither the code nor the name is recognised.
+    /// </summary>
+    public DrugClassification? Classify(string? code, string? codeSystem, string? name)
+    {
+        var trimmed = string.IsNullOrWhiteSpace(code) ? null : code.Trim();
+        if (trimmed is not null && ResolveCode(trimmed, codeSystem) is { } byCode)
+        {
+            return new DrugClassification(byCode.Ingredient, byCode.Classes, byCode.MatchedBy);
+        }
+
+        var byName = string.IsNullOrWhiteSpace(name) ? null : ResolveName(name);
+        var rules = trimmed is null ? [] : AtcClassRulesCovering(trimmed, codeSystem);
+        if (rules.Count == 0)
+        {
+            return byName is null ? null : new DrugClassification(byName.Ingredient, byName.Classes, byName.MatchedBy);
+        }
+
+        var ruleClasses = rules.Select(rule => rule.Class).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var byRule = $"ATC {trimmed!.ToUpperInvariant()} under class rule {string.Join(", ", rules.Select(rule => rule.AtcPrefix).Distinct(StringComparer.Ordinal))}";
+        if (byName is not null && ruleClasses.All(byName.Classes.Contains))
+        {
+            return new DrugClassification(byName.Ingredient, byName.Classes, $"{byRule}, and {byName.MatchedBy}");
+        }
+
+        return new DrugClassification(null, ruleClasses, byRule);
+    }
+
+    /// <summary>
+    /// The class rules whose prefix an ATC code falls under. A code counts as ATC when its system names ATC, or names
+    /// nothing and the code has the shape of one (a letter, two digits, then optionally a letter, a letter and two
+    /// digits), so that a local code is not taken for an ATC group by accident.
+    /// </summary>
+    private List<AtcClassRule> AtcClassRulesCovering(string code, string? codeSystem)
+    {
+        var system = codeSystem is null ? string.Empty : Keys.CachedName(codeSystem);
+        if ((system.Length > 0 && !system.Contains("atc", StringComparison.Ordinal)) || !AtcShape().IsMatch(code))
+        {
+            return [];
+        }
+
+        return _atcClassRules.Where(rule => code.StartsWith(rule.AtcPrefix, StringComparison.OrdinalIgnoreCase)).ToList();
     }
 
     private DrugMatch? ResolveCode(string code, string? codeSystem)
@@ -224,6 +281,10 @@ public sealed partial class DrugCatalog
 
     [GeneratedRegex(@"[^\p{L}\p{Nd}]+")]
     private static partial Regex WordBreak();
+
+    // ATC levels 2 to 5: J01, J01D, J01DB, J01DB04.
+    [GeneratedRegex("^[A-Z][0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AtcShape();
 
     private static DrugCatalog LoadEmbedded()
     {

@@ -295,4 +295,21 @@ public sealed class CanonicalCsvTests
         Assert.Contains("immunosuppressant", medication.Classes);
         Assert.Equal(ErrorCodes.EndBeforeStart, Assert.Single(outcome.Report.Rejections).Code);
     }
+
+    // INPUTS.md: "drug_code … ATC or RxNorm preferred over the name". A code the catalogue lists gives its ingredient;
+    // one it does not list but a class rule covers still gives the class, so anti-infective criteria see the row.
+    [Theory]
+    [InlineData("P1,,J01CA04,ATC,,2025-01-01", "amoxicillin")]
+    [InlineData("P1,头孢唑林钠,J01DB04,ATC,静滴,2025-01-01", null)]
+    [InlineData("P1,,J02AC04,,,2025-01-01", null)]
+    public async Task Medication_rows_given_by_atc_code_carry_the_class_the_code_proves(string row, string? ingredient)
+    {
+        var (outcome, sink) = await CsvIngestion.RunAsync("patient_id,drug_name,drug_code,code_system,route,start_date\n" + row + "\n");
+
+        var medication = Assert.Single(sink.Medications);
+        Assert.Equal(ingredient, medication.Ingredient);
+        Assert.Contains("anti-infective", medication.Classes);
+        Assert.Equal(1, outcome.Report.RowsUsed);
+        Assert.DoesNotContain(outcome.Report.Warnings, w => w.Code == ErrorCodes.DrugNotRecognised);
+    }
 }

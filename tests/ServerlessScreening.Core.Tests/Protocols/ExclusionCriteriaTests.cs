@@ -251,6 +251,13 @@ public sealed class ExclusionCriteriaTests
         Assert.Equal(CriterionStatus.Fail, new PatientBuilder().Woman().Medication("ceftriaxone", DaysBefore(25), DaysBefore(20), dose: 2m, unit: "g", route: "intravenous").Status("EXC06"));
 
     [Theory]
+    [InlineData("头孢唑林钠", "J01DB04", "静滴", 20, CriterionStatus.Fail)] // cefazolin: not in the catalogue, its ATC code proves the class
+    [InlineData("", "J01CA04", "oral", 10, CriterionStatus.Fail)]
+    [InlineData("", "J02AC02", "oral", 10, CriterionStatus.Confirm)] // itraconazole: onychomycosis antifungal excepted
+    public void EXC06_anti_infectives_given_by_atc_code(string name, string atc, string route, int daysBefore, CriterionStatus expected) =>
+        Assert.Equal(expected, new PatientBuilder().Woman().Medication(name, DaysBefore(daysBefore), DaysBefore(daysBefore), route: route, code: atc, system: "ATC").Status("EXC06"));
+
+    [Theory]
     [InlineData("amoxicillin", "oral", 14, CriterionStatus.Fail)]
     [InlineData("amoxicillin", "oral", 15, CriterionStatus.Confirm)] // outside 2 weeks, and not intravenous
     [InlineData("terbinafine", "oral", 5, CriterionStatus.Confirm)] // onychomycosis antifungal excepted

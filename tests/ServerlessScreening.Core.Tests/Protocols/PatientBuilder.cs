@@ -57,11 +57,11 @@ internal sealed class PatientBuilder
 
     public PatientBuilder Medication(string name, DateOnly start, DateOnly? end = null, decimal? dose = 100m, string? unit = "mg", string? route = "oral", string? frequency = "QD", string? code = null, string? system = null)
     {
-        var match = DrugCatalog.Default.Resolve(code, system, name);
+        var match = DrugCatalog.Default.Classify(code, system, name.Length == 0 ? null : name);
         _medications.Add(new MedicationRecord
         {
-            DrugName = name,
-            Ingredient = match?.Ingredient.Id,
+            DrugName = name.Length == 0 ? code ?? name : name,
+            Ingredient = match?.Ingredient?.Id,
             Classes = match?.Classes ?? [],
             Code = code,
             CodeSystem = system,

@@ -89,6 +89,57 @@ public sealed class CatalogTests
         Assert.Contains(drugClass, match.Classes);
     }
 
+    // An ATC code that no ingredient lists still proves its class when a class rule's prefix covers it; the ingredient
+    // is then unknown rather than guessed.
+    [Theory]
+    [InlineData("J01DB04", "ATC", null, "anti-infective")] // cefazolin, not in the catalogue
+    [InlineData("J01DB04", null, "头孢唑林钠", "anti-infective")] // no code system: an ATC-shaped code is read as ATC
+    [InlineData("j01db04", "atc", null, "anti-infective")]
+    [InlineData("J02AC04", "ATC", null, "anti-infective")] // posaconazole
+    [InlineData("J04AB04", "http://www.whocc.no/atc", null, "anti-infective")] // rifabutin
+    [InlineData("J05AX", "ATC", null, "anti-infective")] // a 4th-level group
+    [InlineData("L04AC02", "ATC", null, "biologic")] // basiliximab, an interleukin inhibitor the catalogue does not list
+    public void Atc_codes_under_a_class_rule_give_its_class_without_an_ingredient(string code, string? system, string? name, string drugClass)
+    {
+        var match = DrugCatalog.Default.Classify(code, system, name);
+
+        Assert.NotNull(match);
+        Assert.Null(match.Ingredient);
+        Assert.Contains(drugClass, match.Classes);
+        Assert.Contains(code.ToUpperInvariant(), match.MatchedBy, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("J01DB04", "RxNorm")] // not an ATC code in that system
+    [InlineData("N02BE01", "ATC")] // paracetamol: no class rule covers it
+    [InlineData("J01DB04X", "ATC")] // not shaped like an ATC code
+    [InlineData("XJ01DB04", null)]
+    [InlineData("J0", "ATC")]
+    public void Codes_no_class_rule_covers_are_not_classified(string code, string? system) =>
+        Assert.Null(DrugCatalog.Default.Classify(code, system, null));
+
+    [Fact]
+    public void A_name_naming_a_drug_of_another_class_than_its_atc_code_does_not_lend_its_ingredient()
+    {
+        // The code is preferred over the name: J01 says antibacterial, so a name resolving to an immunosuppressant is
+        // a contradiction, and the record keeps only what its code proves.
+        var match = DrugCatalog.Default.Classify("J01DB04", "ATC", "tacrolimus");
+
+        Assert.NotNull(match);
+        Assert.Null(match.Ingredient);
+        Assert.Equal(["anti-infective"], match.Classes);
+    }
+
+    [Fact]
+    public void A_name_that_agrees_with_the_class_of_its_atc_code_gives_the_ingredient()
+    {
+        var match = DrugCatalog.Default.Classify("J01CA", "ATC", "amoxicillin");
+
+        Assert.NotNull(match);
+        Assert.Equal("amoxicillin", match.Ingredient?.Id);
+        Assert.Contains("anti-infective", match.Classes);
+    }
+
     [Theory]
     [InlineData("Ibuprofen 200 MG Oral Tablet")]
     [InlineData("Acetaminophen 325 MG")]
