@@ -163,8 +163,25 @@ public sealed class LabRowReader(ReadContext context) : IRowReader
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentNullException.ThrowIfNull(report);
         var columns = _columns is { } resolved && ReferenceEquals(resolved.Map, row.Map) ? resolved : _columns = new LabColumns(row.Map);
-        if (!CommonColumns.TryPatient(row, columns.PatientId, columns.SiteId, context, report, out var patientId)
-            || !CommonColumns.TryRequiredDate(row, columns.CollectedAt, "collected_at", context, report, out var collectedAt))
+        if (!CommonColumns.TryPatient(row, columns.PatientId, columns.SiteId, context, report, out var patientId))
+        {
+            return;
+        }
+
+        // A row's sex and birth date are the patient's, not the result's: they are read first and kept whatever becomes
+        // of the lab value below (a test not recognised, a value or date rejected), so a patient whose only rows are
+        // such still has a sex and an age. Demographics that are themselves invalid reject the row, result and all.
+        if (!CommonColumns.TryDemographics(row, context, report, out var demographics))
+        {
+            return;
+        }
+
+        if (demographics is not null)
+        {
+            sink.Add(patientId, demographics);
+        }
+
+        if (!CommonColumns.TryRequiredDate(row, columns.CollectedAt, "collected_at", context, report, out var collectedAt))
         {
             return;
         }
@@ -182,11 +199,6 @@ public sealed class LabRowReader(ReadContext context) : IRowReader
         if (test is null)
         {
             report.Ignore(ErrorCodes.TestNotRecognised, LabNormalizer.DescribeUnrecognised(code, name), row.Line);
-            return;
-        }
-
-        if (!CommonColumns.TryDemographics(row, context, report, out var demographics))
-        {
             return;
         }
 
@@ -216,11 +228,6 @@ public sealed class LabRowReader(ReadContext context) : IRowReader
         if (unitProblem is not null)
         {
             report.Warn(ErrorCodes.UnitNotRecognised, unitProblem, row.Line);
-        }
-
-        if (demographics is not null)
-        {
-            sink.Add(patientId, demographics);
         }
 
         sink.Add(patientId, lab);

@@ -30,6 +30,45 @@ public sealed class CanonicalCsvTests
         Assert.Single(sink.Labs);
     }
 
+    // INPUTS.md: lab rows may carry "sex, birth_date — optional demographics, as in the patients kind". They are the
+    // patient's, not the result's, so they are kept whatever becomes of the row's lab value, which is still ignored or
+    // rejected with its own reason.
+    [Theory]
+    [InlineData("P1,2025-03-01,99999-9,Mystery test,1.2,g/g,,F,1990-05-01", ErrorCodes.TestNotRecognised, null)]
+    [InlineData("P1,2025-03-01,2890-2,,abc,g/g,,F,1990-05-01", ErrorCodes.InvalidLabValue, "value")]
+    [InlineData("P1,2025-03-01,2890-2,,,g/g,,F,1990-05-01", ErrorCodes.MissingValue, "value")]
+    [InlineData("P1,,2890-2,,1.2,g/g,,F,1990-05-01", ErrorCodes.MissingValue, "collected_at")]
+    [InlineData("P1,2025-03-01,,,1.2,g/g,,F,1990-05-01", ErrorCodes.MissingValue, "test_code")]
+    public async Task Demographics_on_a_lab_row_are_kept_whatever_becomes_of_its_lab_value(string row, string code, string? rejectedColumn)
+    {
+        var (outcome, sink) = await CsvIngestion.RunAsync(LabsHeader.TrimEnd('\n') + ",sex,birth_date\n" + row + "\n");
+
+        var demographics = Assert.Single(sink.Demographics);
+        Assert.Equal((Sex.Female, new DateOnly(1990, 5, 1), 2), (demographics.Sex, demographics.BirthDate, demographics.Source.Line));
+        Assert.Empty(sink.Labs);
+        Assert.Equal(["P1"], outcome.Report.Patients);
+        if (rejectedColumn is null)
+        {
+            Assert.Equal(code, Assert.Single(outcome.Report.Ignored).Code);
+        }
+        else
+        {
+            var rejection = Assert.Single(outcome.Report.Rejections);
+            Assert.Equal((code, rejectedColumn), (rejection.Code, rejection.Column));
+        }
+    }
+
+    [Fact]
+    public async Task A_lab_row_with_an_invalid_sex_is_rejected_for_it_and_its_result_not_kept()
+    {
+        var (outcome, sink) = await CsvIngestion.RunAsync(LabsHeader.TrimEnd('\n') + ",sex,birth_date\nP1,2025-03-01,2890-2,,1.2,g/g,,X,1990-05-01\n");
+
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal((ErrorCodes.InvalidSex, "sex"), (rejection.Code, rejection.Column));
+        Assert.Empty(sink.Labs);
+        Assert.Empty(sink.Demographics);
+    }
+
     [Fact]
     public async Task Every_row_is_accounted_for()
     {
