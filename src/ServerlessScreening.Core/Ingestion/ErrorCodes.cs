@@ -12,6 +12,7 @@ public static class ErrorCodes
     public const string FileAmbiguousKind = "FILE_AMBIGUOUS_KIND";
     public const string FileEncoding = "FILE_ENCODING";
     public const string FileOutsideSite = "FILE_OUTSIDE_SITE";
+    // Also one record's malformed quoting: that record is rejected with its line and column, and the file read on.
     public const string FileMalformedCsv = "CSV_MALFORMED";
     public const string FileMalformedJson = "JSON_MALFORMED";
     public const string ManifestInvalid = "MANIFEST_INVALID";

@@ -11,7 +11,7 @@ public static class UploadStatus
     /// <summary>Every row was read; each was used, ignored or rejected as the counts say.</summary>
     public const string Ingested = "ingested";
 
-    /// <summary>Reading stopped part-way (e.g. malformed quoting); rows before the stop were used.</summary>
+    /// <summary>Reading stopped part-way (a quote that never closes took the rest of the file); rows before the stop were used.</summary>
     public const string Partial = "partial";
 
     /// <summary>Nothing could be read; the file was moved aside intact.</summary>

@@ -127,19 +127,27 @@ public sealed class UploadIngestor(LabCatalog labs, DrugCatalog drugs, int flush
 /// <summary>How reading a CSV upload ended.</summary>
 internal sealed record CsvReadResult(string? Kind, bool Stopped, string? FileError, IReadOnlyList<string> ColumnsNotRead);
 
-/// <summary>The CSV path of <see cref="UploadIngestor"/>: Sylvan.Data.Csv does the RFC 4180 reading and delimiter detection.</summary>
+/// <summary>
+/// The CSV path of <see cref="UploadIngestor"/>: Sylvan.Data.Csv does the RFC 4180 reading and delimiter detection. It
+/// reads in its lax style, because its strict style refuses every read after the first malformed field ("a previous
+/// call to Read encountered an error and reading cannot continue"), which would lose the rest of the file. Lax reading
+/// is as strict reading on well-formed records; <see cref="CsvQuoting"/> finds the malformed ones, which are rejected
+/// one by one. The price is Sylvan's vectorised path, which it takes only in its strict style.
+/// </summary>
 internal static class CsvUploadReader
 {
+    private const int MaxRecordLength = 4 * 1024 * 1024;
+
     public static async Task<CsvReadResult> ReadAsync(TextReader text, ReadContext context, FactBuffer buffer, IShardSink sink, ReportBuilder report, CancellationToken cancellationToken)
     {
         var options = new CsvDataReaderOptions
         {
             HasHeaders = true,
-            CsvStyle = CsvStyle.Standard,
+            CsvStyle = CsvStyle.Lax,
             // '#' starts a comment by default; in hospital exports it is data.
             Comment = '\0',
             BufferSize = 64 * 1024,
-            MaxBufferSize = 4 * 1024 * 1024,
+            MaxBufferSize = MaxRecordLength,
             OwnsReader = false,
         };
 
@@ -152,6 +160,12 @@ internal static class CsvUploadReader
         {
             report.FileProblem(new Rejection(0, null, ErrorCodes.FileEmpty, "the file is empty: it has no header row"));
             return new CsvReadResult(null, false, ErrorCodes.FileEmpty, []);
+        }
+        catch (CsvRecordTooLargeException)
+        {
+            // Creating the reader reads the header and the first row.
+            report.FileProblem(new Rejection(1, null, ErrorCodes.FileMalformedCsv, $"the header row or the first row is longer than {MaxRecordLength:N0} characters: a quote that opens a value and never closes takes the rest of the file into it; close the quote and upload the file again"));
+            return new CsvReadResult(null, false, ErrorCodes.FileMalformedCsv, []);
         }
         catch (CsvFormatException e)
         {
@@ -207,13 +221,14 @@ internal static class CsvUploadReader
         }
     }
 
-    /// <summary>Returns true when malformed CSV stopped the reading before the end of the file.</summary>
+    /// <summary>Returns true when reading stopped before the end of the file, or a quote left open took the rest of it.</summary>
     private static async Task<bool> ReadRowsAsync(CsvDataReader csv, List<string> headers, ColumnMap map, IRowReader reader, FactBuffer buffer, IShardSink sink, ReportBuilder report, CancellationToken cancellationToken)
     {
         var row = new CsvRow(headers, map);
         var columns = headers.Count;
         // Sylvan numbers records; lines differ once a quoted field spans lines, so embedded newlines are counted.
         var extraLines = 0;
+        var restOfFileInOneValue = false;
         while (true)
         {
             bool more;
@@ -223,19 +238,32 @@ internal static class CsvUploadReader
             }
             catch (CsvFormatException e)
             {
+                // Lax reading throws only when a record outgrows the buffer; reading cannot go on after a throw.
                 var line = 1 + e.RowNumber + extraLines;
+                var problem = e is CsvRecordTooLargeException
+                    ? $"the record at line {line} is longer than {MaxRecordLength:N0} characters: a quote that opens a value and never closes takes the rest of the file into it."
+                    : $"malformed CSV at line {line}: {e.Message}";
                 report.FileProblem(new Rejection(line, e.FieldOrdinal >= 0 && e.FieldOrdinal < headers.Count ? headers[e.FieldOrdinal] : null, ErrorCodes.FileMalformedCsv,
-                    $"malformed quoting at line {line}: {e.Message} Reading stopped here; rows before it were used, rows from it on were not read. Fix the quoting and upload the file again."));
+                    problem + " Reading stopped here; rows before it were used, rows from it on were not read. Fix the quoting and upload the file again."));
                 return true;
             }
 
             if (!more)
             {
-                return false;
+                return restOfFileInOneValue;
             }
 
             var lineNumber = 1 + csv.RowNumber + extraLines;
-            extraLines += csv.GetRawRecordSpan().TrimEnd("\r\n").Count('\n');
+            var linesInside = csv.GetRawRecordSpan().TrimEnd("\r\n").Count('\n');
+            extraLines += linesInside;
+            if (CsvQuoting.Check(csv) is { } malformed)
+            {
+                var column = malformed.Field < columns ? headers[malformed.Field] : null;
+                report.Reject(new Rejection(lineNumber, column, ErrorCodes.FileMalformedCsv, DescribeMalformedQuoting(csv, malformed, column, lineNumber, lineNumber + linesInside)));
+                restOfFileInOneValue |= malformed.Problem == QuotingProblem.NeverClosed;
+                continue;
+            }
+
             var count = csv.RowFieldCount;
             // Fields are looked at in place (spans); the row reader makes strings only of the values it keeps.
             var blank = true;
@@ -269,6 +297,26 @@ internal static class CsvUploadReader
                 await buffer.FlushAsync(sink, cancellationToken);
             }
         }
+    }
+
+    private static string DescribeMalformedQuoting(CsvDataReader csv, MalformedQuoting malformed, string? column, int firstLine, int lastLine)
+    {
+        var where = column ?? $"field {malformed.Field + 1}";
+        if (malformed.Problem == QuotingProblem.NeverClosed)
+        {
+            return $"malformed quoting in {where}: a quoted value opens on line {firstLine} and never closes, so the rest of the file (lines {firstLine} to {lastLine}) was read into it and not used; close the quote and upload the file again";
+        }
+
+        // The offset is the quote that closed the value early; what follows it, to the line end, is what should not be there.
+        var raw = csv.GetRawRecordSpan();
+        var after = raw[Math.Min(malformed.Offset, raw.Length)..];
+        after = after.StartsWith(CsvQuoting.Quote) ? after[1..] : after;
+        var lineEnd = after.IndexOfAny('\r', '\n');
+        after = after[..Math.Min(lineEnd < 0 ? after.Length : lineEnd, 20)];
+        var problem = $"malformed quoting in {where}: the closing quote of a quoted value is followed by \"{after}\" where a delimiter or the line end must come; a quote inside a quoted value is written twice (\"\").";
+        return lastLine == firstLine
+            ? problem + " The row was not used; the rows after it were."
+            : problem + $" The record runs from line {firstLine} to line {lastLine}: a quote that does not close where it should takes the lines after it into the value, so lines {firstLine + 1} to {lastLine} were not read as rows either; the rows after line {lastLine} were.";
     }
 
     private static string Describe(List<string> headers) =>

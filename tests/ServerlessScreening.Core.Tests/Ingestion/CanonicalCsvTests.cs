@@ -249,18 +249,64 @@ public sealed class CanonicalCsvTests
         Assert.Empty(sink.Shards);
     }
 
-    [Fact]
-    public async Task Malformed_quoting_stops_reading_but_keeps_the_rows_before_it()
+    // INPUTS.md: "A row that cannot be used is rejected with its line number, column and reason … and the rest of the
+    // file is still used." Malformed quoting rejects its own row; the rows after it are read as usual.
+    [Theory]
+    [InlineData("P1,2025-03-02,2890-2,\"bad\"x,1.3,g/g,", "test_name")]
+    [InlineData("P1,2025-03-02,2890-2,UPCR,\"1.3\"5,g/g,", "value")] // lax reading alone would take 1.35
+    [InlineData("P1,2025-03-02,2890-2,\"a \"\"quoted\"\" name\" ,1.3,g/g,", "test_name")]
+    [InlineData("\"P1\"2,2025-03-02,2890-2,,1.3,g/g,", "patient_id")]
+    public async Task Malformed_quoting_rejects_its_row_and_the_rows_after_it_are_used(string row, string column)
     {
-        var text = LabsHeader + "P1,2025-03-01,2890-2,,1.2,g/g,\nP1,2025-03-02,2890-2,\"bad\"x,1.3,g/g,\nP1,2025-03-03,2890-2,,1.4,g/g,\n";
+        var text = LabsHeader + "P1,2025-03-01,2890-2,,1.2,g/g,\n" + row + "\nP1,2025-03-03,2890-2,,1.4,g/g,\n";
+
+        var (outcome, sink) = await CsvIngestion.RunAsync(text);
+
+        Assert.Equal(UploadStatus.Ingested, outcome.Report.Status);
+        Assert.Equal([2, 4], sink.Labs.Select(l => l.Source.Line));
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal((3, column, ErrorCodes.FileMalformedCsv), (rejection.Line, rejection.Column, rejection.Code));
+        Assert.Contains("closing quote", rejection.Message, StringComparison.Ordinal);
+        Assert.Equal((3, 2, 1), (outcome.Report.RowsRead, outcome.Report.RowsUsed, outcome.Report.RowsRejected));
+    }
+
+    [Fact]
+    public async Task A_quote_left_open_until_a_later_quote_rejects_the_lines_it_spans_and_reading_goes_on()
+    {
+        var text = LabsHeader
+            + "P1,2025-03-01,2890-2,,1.2,g/g,\n"
+            + "P1,2025-03-02,2890-2,\"open,1.3,g/g,\n"
+            + "P1,2025-03-03,2890-2,,1.4,g/g,\n"
+            + "P1,2025-03-04,2890-2,x\"y,1.5,g/g,\n"
+            + "P1,2025-03-05,2890-2,,1.6,g/g,\n";
+
+        var (outcome, sink) = await CsvIngestion.RunAsync(text);
+
+        Assert.Equal(UploadStatus.Ingested, outcome.Report.Status);
+        Assert.Equal([2, 6], sink.Labs.Select(l => l.Source.Line));
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal((3, "test_name", ErrorCodes.FileMalformedCsv), (rejection.Line, rejection.Column, rejection.Code));
+        Assert.Contains("line 3 to line 5", rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_quote_that_never_closes_takes_the_rest_of_the_file_and_the_report_says_so()
+    {
+        var text = LabsHeader
+            + "P1,2025-03-01,2890-2,,1.2,g/g,\n"
+            + "P1,2025-03-02,2890-2,\"never closed,1.3,g/g,\n"
+            + "P1,2025-03-03,2890-2,,1.4,g/g,\n"
+            + "P1,2025-03-04,2890-2,,1.5,g/g,\n";
 
         var (outcome, sink) = await CsvIngestion.RunAsync(text);
 
         Assert.False(outcome.Quarantine);
         Assert.Equal(UploadStatus.Partial, outcome.Report.Status);
-        Assert.Single(sink.Labs);
-        Assert.Equal(ErrorCodes.FileMalformedCsv, Assert.Single(outcome.Report.Rejections).Code);
-        Assert.Equal(3, outcome.Report.Rejections[0].Line);
+        Assert.Equal(2, Assert.Single(sink.Labs).Source.Line);
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal((3, "test_name", ErrorCodes.FileMalformedCsv), (rejection.Line, rejection.Column, rejection.Code));
+        Assert.Contains("never closes", rejection.Message, StringComparison.Ordinal);
+        Assert.Contains("lines 3 to 5", rejection.Message, StringComparison.Ordinal);
     }
 
     [Fact]
