@@ -345,7 +345,11 @@ public sealed class PatientRowReader(ReadContext context) : IRowReader
 
         if (demographics is null)
         {
-            report.Reject(new Rejection(row.Line, null, ErrorCodes.MissingValue, "the row has a patient_id but no sex, birth date or screening dates"));
+            // Every demographic column the file has is empty on this row: those are the columns concerned.
+            var columns = row.DemographicHeaders.Count == 0 ? null : string.Join(", ", row.DemographicHeaders);
+            report.Reject(new Rejection(row.Line, columns, ErrorCodes.MissingValue, columns is null
+                ? "the row has a patient_id but no sex, birth date or screening dates"
+                : $"the row has a patient_id but {columns} {(row.DemographicHeaders.Count == 1 ? "is" : "are all")} empty; a patients row needs at least one of them"));
             return;
         }
 

@@ -69,7 +69,8 @@ public sealed class CsvRow
         ArgumentNullException.ThrowIfNull(map);
         _headers = headers;
         _map = map;
-        HasDemographics = DemographicColumns.Any(map.Has);
+        DemographicHeaders = DemographicColumns.Where(map.Has).Select(column => map.HeaderOf(column, headers)).ToArray();
+        HasDemographics = DemographicHeaders.Count > 0;
     }
 
     /// <summary>The column map of the file; row readers resolve their ordinals from it once per file.</summary>
@@ -77,6 +78,9 @@ public sealed class CsvRow
 
     /// <summary>Whether the file has any demographic column at all; decided once per file, not per row.</summary>
     public bool HasDemographics { get; }
+
+    /// <summary>The file's demographic columns (sex, birth and screening dates, …) as the site named them, in canonical order.</summary>
+    public IReadOnlyList<string> DemographicHeaders { get; }
 
     public int Line { get; private set; }
 

@@ -272,11 +272,13 @@ internal static class CsvUploadReader
                 blank = csv.GetFieldSpan(i).IsWhiteSpace();
             }
 
-            var extraValues = false;
-            for (var i = columns; i < count && !extraValues; i++)
+            var firstExtraValue = -1;
+            for (var i = columns; i < count && firstExtraValue < 0; i++)
             {
-                extraValues = !csv.GetFieldSpan(i).IsWhiteSpace();
+                firstExtraValue = csv.GetFieldSpan(i).IsWhiteSpace() ? -1 : i;
             }
+
+            var extraValues = firstExtraValue >= 0;
 
             if (blank && !extraValues)
             {
@@ -286,7 +288,11 @@ internal static class CsvUploadReader
 
             if (extraValues)
             {
-                report.Reject(new Rejection(lineNumber, null, ErrorCodes.FieldCount, $"the row has {count} fields but the header has {columns}; a delimiter inside a value needs quotes"));
+                // No header names the extra values; they run on past the last column, which is the one named. The stray
+                // delimiter is in some value before them, and which one cannot be told from the row.
+                var lastColumn = headers[^1];
+                report.Reject(new Rejection(lineNumber, lastColumn, ErrorCodes.FieldCount,
+                    $"the row has {count} fields but the header has {columns}: its values run on past the last column, {lastColumn}, with '{ValueReader.Clip(csv.GetFieldSpan(firstExtraValue).Trim().ToString())}' as field {firstExtraValue + 1}; a delimiter inside a value needs quotes"));
                 continue;
             }
 

@@ -16,7 +16,7 @@ public sealed class CanonicalCsvTests
     [InlineData("P1,2025-03-01,2890-2,,abc,g/g,", "value", ErrorCodes.InvalidLabValue)]
     [InlineData("P1,2025-03-01,2890-2,,,g/g,", "value", ErrorCodes.MissingValue)]
     [InlineData("P1,2025-03-01,,,1.2,g/g,", "test_code", ErrorCodes.MissingValue)]
-    [InlineData("P1,2025-03-01,2890-2,,1.2,g/g,,extra", null, ErrorCodes.FieldCount)]
+    [InlineData("P1,2025-03-01,2890-2,,1.2,g/g,,extra", "reference_range", ErrorCodes.FieldCount)] // the values run past the last column
     public async Task Lab_rows_are_rejected_with_line_column_and_code(string row, string? column, string code)
     {
         var (outcome, sink) = await CsvIngestion.RunAsync(LabsHeader + "P0,2025-03-01,2890-2,,1.1,g/g,\n" + row + "\n");
@@ -66,6 +66,20 @@ public sealed class CanonicalCsvTests
         var rejection = Assert.Single(outcome.Report.Rejections);
         Assert.Equal((ErrorCodes.InvalidSex, "sex"), (rejection.Code, rejection.Column));
         Assert.Empty(sink.Labs);
+        Assert.Empty(sink.Demographics);
+    }
+
+    [Theory]
+    [InlineData("patient_id,sex,birth_date\nP1,,\n", "sex, birth_date")]
+    [InlineData("patient_id,性别,出生日期,consent_date\nP1,,,\n", "性别, 出生日期, consent_date")]
+    [InlineData("patient_id,childbearing_potential\nP1,\n", "childbearing_potential")]
+    public async Task A_patients_row_without_any_demographic_value_is_rejected_naming_the_empty_columns(string text, string columns)
+    {
+        var (outcome, sink) = await CsvIngestion.RunAsync(text);
+
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal((2, columns, ErrorCodes.MissingValue), (rejection.Line, rejection.Column, rejection.Code));
+        Assert.Contains(columns, rejection.Message, StringComparison.Ordinal);
         Assert.Empty(sink.Demographics);
     }
 
