@@ -285,6 +285,18 @@ public sealed class CanonicalCsvTests
     }
 
     [Fact]
+    public async Task A_badly_quoted_first_row_is_rejected_and_the_file_is_not_quarantined()
+    {
+        // Creating the reader reads the first row too; strict reading failed there and the whole file was quarantined.
+        var (outcome, sink) = await CsvIngestion.RunAsync(LabsHeader + "P1,2025-03-02,2890-2,\"bad\"x,1.3,g/g,\nP1,2025-03-03,2890-2,,1.4,g/g,\n");
+
+        Assert.False(outcome.Quarantine);
+        Assert.Equal(3, Assert.Single(sink.Labs).Source.Line);
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal((2, "test_name", ErrorCodes.FileMalformedCsv), (rejection.Line, rejection.Column, rejection.Code));
+    }
+
+    [Fact]
     public async Task A_quote_left_open_until_a_later_quote_rejects_the_lines_it_spans_and_reading_goes_on()
     {
         var text = LabsHeader
