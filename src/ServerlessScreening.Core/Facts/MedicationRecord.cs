@@ -8,7 +8,10 @@ public sealed record MedicationRecord
 {
     public required string DrugName { get; init; }
 
-    /// <summary>Catalogue ingredient id (e.g. <c>rituximab</c>); null when the drug could not be resolved.</summary>
+    /// <summary>
+    /// Catalogue ingredient id (e.g. <c>rituximab</c>); null when the drug could not be resolved to an ingredient. It may
+    /// still have <see cref="Classes"/>: an ATC code that no ingredient lists gives the class of the rule covering it.
+    /// </summary>
     public string? Ingredient { get; init; }
 
     public IReadOnlyList<string> Classes { get; init; } = [];
