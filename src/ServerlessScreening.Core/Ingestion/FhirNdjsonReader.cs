@@ -350,13 +350,14 @@ internal static class FhirNdjsonReader
             _ => ((string?)null, (string?)null, (string?)null),
         };
         var systemName = Systems.Name(system);
-        var match = MedicationResolver.Resolve(context, code, systemName, name);
+        // Classified, not only resolved: an ATC code no ingredient lists still gives the class its code proves.
+        var match = MedicationResolver.Classify(context, code, systemName, name);
         return Outcome.Fact(
             patientId,
             new MedicationRecord
             {
                 DrugName = name ?? code ?? "(unnamed medication)",
-                Ingredient = match?.Ingredient.Id,
+                Ingredient = match?.Ingredient?.Id,
                 Classes = match?.Classes ?? [],
                 Code = code,
                 CodeSystem = systemName,

@@ -187,4 +187,16 @@ public sealed class FhirNdjsonTests
         Assert.Equal(new DateOnly(1990, 4, 17), Assert.Single(sink.Demographics).BirthDate);
         Assert.Empty(outcome.Report.Rejections);
     }
+
+    [Fact]
+    public async Task A_medication_given_only_by_an_atc_code_no_ingredient_lists_carries_the_class_the_code_proves()
+    {
+        var request = $$"""{"resourceType":"MedicationRequest","id":"m1","status":"active","intent":"order","medicationCodeableConcept":{"coding":[{"system":"http://www.whocc.no/atc","code":"J02AC04"}]},{{Subject}},"authoredOn":"2025-03-01"}""";
+
+        var (outcome, sink) = await RunAsync(request);
+
+        var medication = Assert.Single(sink.Shards.SelectMany(s => s.Medications));
+        Assert.Contains("anti-infective", medication.Classes);
+        Assert.Equal(1, outcome.Report.RowsUsed);
+    }
 }
