@@ -259,7 +259,7 @@ internal static class CsvUploadReader
             if (CsvQuoting.Check(csv) is { } malformed)
             {
                 var column = malformed.Field < columns ? headers[malformed.Field] : null;
-                report.Reject(new Rejection(lineNumber, column, ErrorCodes.FileMalformedCsv, DescribeMalformedQuoting(csv, malformed, column, lineNumber, lineNumber + linesInside)));
+                report.Reject(new Rejection(lineNumber, column, ErrorCodes.FileMalformedCsv, DescribeMalformedQuoting(malformed, column, lineNumber, lineNumber + linesInside)));
                 restOfFileInOneValue |= malformed.Problem == QuotingProblem.NeverClosed;
                 continue;
             }
@@ -289,10 +289,11 @@ internal static class CsvUploadReader
             if (extraValues)
             {
                 // No header names the extra values; they run on past the last column, which is the one named. The stray
-                // delimiter is in some value before them, and which one cannot be told from the row.
+                // delimiter is in some value before them, and which one cannot be told from the row. No value is
+                // quoted: the shifted values may come from any column, a name or an address among them.
                 var lastColumn = headers[^1];
                 report.Reject(new Rejection(lineNumber, lastColumn, ErrorCodes.FieldCount,
-                    $"the row has {count} fields but the header has {columns}: its values run on past the last column, {lastColumn}, with '{ValueReader.Clip(csv.GetFieldSpan(firstExtraValue).Trim().ToString())}' as field {firstExtraValue + 1}; a delimiter inside a value needs quotes"));
+                    $"the row has {count} fields but the header has {columns}: its values run on past the last column, {lastColumn}, from field {firstExtraValue + 1}; a delimiter inside a value needs quotes"));
                 continue;
             }
 
@@ -305,7 +306,7 @@ internal static class CsvUploadReader
         }
     }
 
-    private static string DescribeMalformedQuoting(CsvDataReader csv, MalformedQuoting malformed, string? column, int firstLine, int lastLine)
+    private static string DescribeMalformedQuoting(MalformedQuoting malformed, string? column, int firstLine, int lastLine)
     {
         var where = column ?? $"field {malformed.Field + 1}";
         if (malformed.Problem == QuotingProblem.NeverClosed)
@@ -313,13 +314,8 @@ internal static class CsvUploadReader
             return $"malformed quoting in {where}: a quoted value opens on line {firstLine} and never closes, so the rest of the file (lines {firstLine} to {lastLine}) was read into it and not used; close the quote and upload the file again";
         }
 
-        // The offset is the quote that closed the value early; what follows it, to the line end, is what should not be there.
-        var raw = csv.GetRawRecordSpan();
-        var after = raw[Math.Min(malformed.Offset, raw.Length)..];
-        after = after.StartsWith(CsvQuoting.Quote) ? after[1..] : after;
-        var lineEnd = after.IndexOfAny('\r', '\n');
-        after = after[..Math.Min(lineEnd < 0 ? after.Length : lineEnd, 20)];
-        var problem = $"malformed quoting in {where}: the closing quote of a quoted value is followed by \"{after}\" where a delimiter or the line end must come; a quote inside a quoted value is written twice (\"\").";
+        // The text after the early closing quote is not quoted back: it may be from any column, a name among them.
+        var problem = $"malformed quoting in {where}: the closing quote of a quoted value is followed by other text where a delimiter or the line end must come; a quote inside a quoted value is written twice (\"\").";
         return lastLine == firstLine
             ? problem + " The row was not used; the rows after it were."
             : problem + $" The record runs from line {firstLine} to line {lastLine}: a quote that does not close where it should takes the lines after it into the value, so lines {firstLine + 1} to {lastLine} were not read as rows either; the rows after line {lastLine} were.";

@@ -423,4 +423,19 @@ public sealed class CanonicalCsvTests
         Assert.Equal(1, outcome.Report.RowsUsed);
         Assert.DoesNotContain(outcome.Report.Warnings, w => w.Code == ErrorCodes.DrugNotRecognised);
     }
+
+    /// <summary>INPUTS.md: direct identifiers an export carries are not copied anywhere, rejection messages included.</summary>
+    [Theory]
+    [InlineData("P1,2025-05-01,2890-2,\"1.5\"Jane Roe,g/g\nP2,2025-05-01,2890-2,1.2,g/g\n", ErrorCodes.FileMalformedCsv)]
+    [InlineData("P1,2025-05-01,2890-2,1.5,g/g,Jane Roe\nP2,2025-05-01,2890-2,1.2,g/g\n", ErrorCodes.FieldCount)]
+    public async Task A_rejected_row_s_message_quotes_none_of_its_text(string rows, string code)
+    {
+        var (outcome, sink) = await CsvIngestion.RunAsync("patient_id,collected_at,test_code,value,unit\n" + rows);
+
+        var rejection = Assert.Single(outcome.Report.Rejections);
+        Assert.Equal(code, rejection.Code);
+        Assert.DoesNotContain("Jane", rejection.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Roe", rejection.Message, StringComparison.Ordinal);
+        Assert.Single(sink.Labs);
+    }
 }
