@@ -270,6 +270,15 @@ public sealed class PatientEvaluator(
             return true;
         }
 
+        // Facts may have been committed since this evaluation found none, and a newer evaluation may have written this
+        // very verdict from them: look again now that the verdict's version is known. A verdict is written only after
+        // the commit it rests on, so a look taken after reading its version sees that commit (unless a later upload
+        // took it back, when withdrawing is right).
+        if (await LoadAsync(item.SiteId, item.PatientId, cancellationToken) is not null)
+        {
+            return false;
+        }
+
         var stored = properties.Value.Metadata;
         var etag = properties.Value.ETag;
         if (stored.TryGetValue(DigestKey, out var digest) && (!stored.TryGetValue(PublishedKey, out var published) || published != "true")
