@@ -187,6 +187,32 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
         Assert.Equal("2025-05-10", Assert.Single(inc04.Evidence).Date);
     }
 
+    [Fact]
+    public async Task Fault_an_evaluation_that_found_no_facts_does_not_withdraw_a_verdict_written_from_facts_committed_since()
+    {
+        // The first look at P1's current verdict (the one a withdrawal makes) is held.
+        var site = default(SiteScenario);
+        var hold = new HoldFirstMatch(m => m.Request.Method == RequestMethod.Head
+            && m.Request.Uri.Path.EndsWith("/" + StorageLayout.VerdictsContainer + "/" + StorageLayout.VerdictBlob(site!.SiteId, "P1"), StringComparison.Ordinal));
+        var services = azurite.Pipeline(configure: s => s.AddSingleton<HttpPipelinePolicy>(hold));
+        site = new SiteScenario(services, $"late-withdrawal-{Guid.NewGuid():N}"[..30]);
+
+        // An evaluation of P1 finds no committed upload naming P1, and is paused as it looks at P1's verdict.
+        hold.Arm();
+        var early = services.GetRequiredService<PatientEvaluator>().EvaluateAsync(new PatientWorkItem(site.SiteId, "P1", null, DateTimeOffset.UtcNow), CancellationToken.None);
+        await hold.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Meanwhile P1's upload is committed and evaluated, which writes P1's verdict.
+        await site.UploadAndProcessAsync("patients.csv", Patients);
+        await site.DrainAsync();
+        Assert.NotNull(await site.VerdictAsync("P1"));
+
+        hold.Release();
+        await early;
+
+        Assert.NotNull(await site.VerdictAsync("P1"));
+    }
+
     /// <summary>Fails the first write to the verdict history container, as a host stopped just before it would.</summary>
     private sealed class StopAtFirstHistoryWrite : HttpPipelinePolicy
     {
