@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -26,8 +27,13 @@ public sealed partial class Dosing
         ["wk"] = 168,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    /// <summary>Exports repeat a handful of unit and frequency spellings: their readings are remembered, up to this many.</summary>
+    private const int CacheLimit = 10_000;
+
     private readonly FrozenDictionary<string, decimal> _milligrams;
     private readonly FrozenDictionary<string, string> _rates;
+    private readonly ConcurrentDictionary<string, decimal?> _milligramsBySpelling = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string?> _ratesBySpelling = new(StringComparer.Ordinal);
 
     private Dosing(DosingFile file)
     {
@@ -57,8 +63,24 @@ public sealed partial class Dosing
     }
 
     /// <summary>A dose in milligrams when its unit is a known mass unit; otherwise null.</summary>
-    public decimal? InMilligrams(decimal dose, string? unit) =>
-        unit is not null && _milligrams.TryGetValue(Keys.Unit(unit), out var factor) ? dose * factor : null;
+    public decimal? InMilligrams(decimal dose, string? unit)
+    {
+        if (unit is null)
+        {
+            return null;
+        }
+
+        if (!_milligramsBySpelling.TryGetValue(unit, out var factor))
+        {
+            factor = _milligrams.TryGetValue(Keys.Unit(unit), out var known) ? known : null;
+            if (_milligramsBySpelling.Count < CacheLimit)
+            {
+                _milligramsBySpelling.TryAdd(unit, factor);
+            }
+        }
+
+        return dose * factor;
+    }
 
     /// <summary>
     /// The frequency as a rate key (e.g. <c>1/12h</c> for BID, every 12 hours and <c>2/1d</c>), equal for equal
@@ -71,6 +93,22 @@ public sealed partial class Dosing
             return null;
         }
 
+        if (_ratesBySpelling.TryGetValue(frequency, out var remembered))
+        {
+            return remembered;
+        }
+
+        var rate = ReadRate(frequency);
+        if (_ratesBySpelling.Count < CacheLimit)
+        {
+            _ratesBySpelling.TryAdd(frequency, rate);
+        }
+
+        return rate;
+    }
+
+    private string? ReadRate(string frequency)
+    {
         if (_rates.TryGetValue(Keys.Name(frequency), out var rate))
         {
             return rate;
