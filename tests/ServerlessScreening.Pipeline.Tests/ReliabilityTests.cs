@@ -94,7 +94,10 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
     [Fact]
     public async Task Fault_evaluation_stopped_before_its_history_then_superseded_keeps_both_versions_and_both_events()
     {
-        var services = azurite.Pipeline(configure: s => s.AddSingleton<HttpPipelinePolicy>(new StopAtFirstHistoryWrite()));
+        var stop = new FailFirstMatch(m => m.Request.Method == RequestMethod.Put
+            && m.Request.Uri.Path.Contains("/" + StorageLayout.VerdictHistoryContainer + "/", StringComparison.Ordinal));
+        stop.Arm();
+        var services = azurite.Pipeline(configure: s => s.AddSingleton<HttpPipelinePolicy>(stop));
         var site = new SiteScenario(services, $"superseded-{Guid.NewGuid():N}"[..30]);
         await site.UploadAndProcessAsync("patients.csv", Patients);
         var item = await ReceiveWorkItemAsync(services, site, "P1");
@@ -211,35 +214,6 @@ public sealed class ReliabilityTests(AzuriteFixture azurite)
         await early;
 
         Assert.NotNull(await site.VerdictAsync("P1"));
-    }
-
-    /// <summary>Fails the first write to the verdict history container, as a host stopped just before it would.</summary>
-    private sealed class StopAtFirstHistoryWrite : HttpPipelinePolicy
-    {
-        private int _stopped;
-
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            StopIfFirst(message);
-            ProcessNext(message, pipeline);
-        }
-
-        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            StopIfFirst(message);
-            return ProcessNextAsync(message, pipeline);
-        }
-
-        private void StopIfFirst(HttpMessage message)
-        {
-            // Not an I/O or HTTP failure, so the SDK does not retry it: the write never happens.
-            if (message.Request.Method == RequestMethod.Put
-                && message.Request.Uri.Path.Contains("/" + StorageLayout.VerdictHistoryContainer + "/", StringComparison.Ordinal)
-                && Interlocked.Exchange(ref _stopped, 1) == 0)
-            {
-                throw new InvalidOperationException("injected: the host stopped before writing the history entry");
-            }
-        }
     }
 
     private sealed class FailingFirstPublisher(IResultPublisher inner) : IResultPublisher

@@ -212,28 +212,12 @@ public sealed class LabNormalizer(LabCatalog catalog, ValueReader values)
     internal static string Format(decimal value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 }
 
-/// <summary>Resolves a medication row to an ingredient, honouring the site profile's local drug codes.</summary>
+/// <summary>Resolves a medication row to an ingredient and its classes, honouring the site profile's local drug codes.</summary>
 public static class MedicationResolver
 {
-    public static DrugMatch? Resolve(ReadContext context, string? code, string? codeSystem, string? name)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        if (code is not null && context.Settings.Profile.LocalDrugCodes.TryGetValue(code, out var mapped))
-        {
-            if (context.Drugs.FindIngredient(mapped) is { } ingredient)
-            {
-                return new DrugMatch(ingredient, context.Drugs.ClassesOf(ingredient), "site code " + code);
-            }
-
-            return context.Drugs.Resolve(mapped, null, name);
-        }
-
-        return context.Drugs.Resolve(code, codeSystem, name);
-    }
-
     /// <summary>
-    /// As <see cref="Resolve"/>, and an ATC code that no ingredient lists is still classified by the catalogue's ATC
-    /// class rules (<see cref="DrugCatalog.Classify"/>): the record then has classes and no ingredient.
+    /// The ingredient and classes of a medication (<see cref="DrugCatalog.Classify"/>): an ATC code that no ingredient
+    /// lists is still classified by the catalogue's ATC class rules, and the record then has classes and no ingredient.
     /// </summary>
     public static DrugClassification? Classify(ReadContext context, string? code, string? codeSystem, string? name)
     {

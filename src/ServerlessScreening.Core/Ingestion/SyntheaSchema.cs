@@ -211,7 +211,7 @@ public sealed class SyntheaMedicationReader(ReadContext context) : IRowReader
 
         var code = row["code"];
         var name = row["description"] ?? code ?? string.Empty;
-        var match = MedicationResolver.Resolve(context, code, "RxNorm", name);
+        var match = MedicationResolver.Classify(context, code, "RxNorm", name);
         if (match is null)
         {
             report.Warn(ErrorCodes.DrugNotRecognised, ValueReader.Clip(name), row.Line);
@@ -220,7 +220,7 @@ public sealed class SyntheaMedicationReader(ReadContext context) : IRowReader
         sink.Add(patientId, new MedicationRecord
         {
             DrugName = name,
-            Ingredient = match?.Ingredient.Id,
+            Ingredient = match?.Ingredient?.Id,
             Classes = match?.Classes ?? [],
             Code = code,
             CodeSystem = "RxNorm",
